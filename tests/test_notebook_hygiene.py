@@ -1,0 +1,120 @@
+"""Checks on the committed notebooks that need no kernel: secrets, paths, order, size, shape."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from course_utils.environments import KERNELS
+from course_utils.profiles import NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
+# Absolute local paths that would leak a machine's layout into committed outputs.
+LOCAL_PATH = re.compile(
+    r"(?<![\w.])(/home/|/root/|/Users/|/tmp/|/private/var/|/var/folders/|/work/|/opt/|[A-Z]:\\\\|site-packages)"
+)
+MAX_BYTES = 1_000_000
+
+
+def tracked_files() -> list[Path]:
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
+        ).stdout.decode()
+        files = [ROOT / name for name in out.split("\0") if name]
+    except (OSError, subprocess.CalledProcessError):
+        files = [p for p in ROOT.rglob("*") if p.is_file() and ".venvs" not in p.parts and ".git" not in p.parts]
+    return [p for p in files if p.is_file()]
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def output_texts(nb: dict) -> list[str]:
+    texts = []
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                texts.append("".join(output["text"]))
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") or mime.endswith("json"):
+                    texts.append(value if isinstance(value, str) else json.dumps(value))
+            texts.extend(output.get("traceback", []))
+    return texts
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOK_PATHS, "notebooks/ holds no notebook"
+
+
+def test_no_token_in_tracked_files() -> None:
+    leaks = []
+    for path in tracked_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        leaks.extend(f"{path.relative_to(ROOT)}: {m.group()[:6]}..." for m in TOKEN.finditer(text))
+    assert leaks == [], "a Hugging Face token pattern appears in tracked files"
+
+
+def test_token_pattern_is_detected() -> None:
+    fake = "hf_" + "a1B2" * 9
+    assert TOKEN.search(f"token = '{fake}'")
+    assert not TOKEN.search("hf_hub_download")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+class TestNotebook:
+    def test_named_and_declared(self, path: Path) -> None:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
+        assert path.stem in NOTEBOOKS, "declare the notebook's assets in course_utils/profiles.py"
+
+    def test_under_one_megabyte(self, path: Path) -> None:
+        assert path.stat().st_size < MAX_BYTES
+
+    def test_names_a_course_kernel(self, path: Path) -> None:
+        assert load(path)["metadata"]["kernelspec"]["name"] in KERNELS.values()
+
+    def test_executed_in_order(self, path: Path) -> None:
+        counts = [c.get("execution_count") for c in load(path)["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), "rerun with ./course refresh"
+
+    def test_no_local_paths_or_tokens_in_outputs(self, path: Path) -> None:
+        for text in output_texts(load(path)):
+            assert not LOCAL_PATH.search(text), f"local path in an output: {text[:200]!r}"
+            assert not TOKEN.search(text)
+
+    def test_no_errors_in_outputs(self, path: Path) -> None:
+        errors = [o for c in load(path)["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+        assert errors == []
+
+    def test_one_parameters_cell_then_setup(self, path: Path) -> None:
+        cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+        tagged = [i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])]
+        assert len(tagged) == 1
+        assert "PROFILE" in "".join(cells[tagged[0]]["source"])
+        after = "".join(cells[tagged[0] + 1]["source"])
+        assert f'setup("{path.stem}", PROFILE' in after
+
+    def test_first_cell_installs_only_on_colab(self, path: Path) -> None:
+        first = "".join(next(c for c in load(path)["cells"] if c["cell_type"] == "code")["source"])
+        assert 'if "google.colab" in sys.modules:' in first
+        assert "%pip install" in first
+
+    def test_has_a_headline(self, path: Path) -> None:
+        tags = [t for c in load(path)["cells"] for t in c["metadata"].get("tags", [])]
+        assert tags.count("headline") == 1
+
+
+def test_local_path_pattern_catches_paths() -> None:
+    assert LOCAL_PATH.search("loaded /home/learner/.cache/x")
+    assert LOCAL_PATH.search("see /work/main/notebooks")
+    assert not LOCAL_PATH.search("https://huggingface.co/learner/model")

@@ -1,0 +1,82 @@
+"""The run command's executor: status, headline, cleaned metadata, build outputs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "scripts" / "run_notebooks.py")
+run_notebooks = importlib.util.module_from_spec(_spec)
+sys.modules["run_notebooks"] = run_notebooks
+_spec.loader.exec_module(run_notebooks)  # type: ignore[union-attr]
+
+pytestmark = pytest.mark.main_env  # the executor uses the main environment's nbconvert and kernel
+
+
+def make_notebook(path: Path, *sources: str, headline: int | None = None) -> Path:
+    cells = [new_code_cell(src) for src in sources]
+    if headline is not None:
+        cells[headline].metadata["tags"] = ["headline"]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "course-main", "display_name": "main", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_headline_is_the_first_line_of_the_tagged_cell() -> None:
+    nb = new_notebook(cells=[new_code_cell("x"), new_code_cell("y")])
+    nb.cells[1].metadata["tags"] = ["headline"]
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="\nF1 0.81\nmore\n")]
+    assert run_notebooks.headline_of(nb) == "F1 0.81"
+    nb.cells[1].metadata["tags"] = []
+    assert run_notebooks.headline_of(nb) == ""
+
+
+def test_volatile_metadata_is_dropped() -> None:
+    nb = new_notebook(cells=[new_code_cell("x")])
+    nb.metadata["widgets"] = {"state": {}}
+    nb.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-01-01"}
+    nb.cells[0].metadata["tags"] = ["keep"]
+    run_notebooks.clean_metadata(nb)
+    assert "widgets" not in nb.metadata
+    assert nb.cells[0].metadata == {"tags": ["keep"]}
+
+
+def test_a_notebook_runs_in_its_kernel_and_reports_its_headline(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path / "01_demo.ipynb", "x = 6 * 7", "print(f'answer {x}')", headline=1)
+    nb, result = run_notebooks.execute(path, timeout=120)
+    assert result.status == "ok" and result.headline == "answer 42"
+    assert [c.execution_count for c in nb.cells] == [1, 2]
+
+
+def test_a_failing_cell_is_reported_not_hidden(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path / "02_broken.ipynb", "raise ValueError('boom')", "print('never')", headline=1)
+    _, result = run_notebooks.execute(path, timeout=120)
+    assert result.status.startswith("failed") and "boom" in result.status
+    assert result.headline == ""
+
+
+def test_main_writes_notebooks_html_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = make_notebook(tmp_path / "03_good.ipynb", "print('fine')", headline=0)
+    bad = make_notebook(tmp_path / "04_bad.ipynb", "1/0")
+    code = run_notebooks.main([str(good), str(bad), "--build", str(tmp_path / "build")])
+    assert code == 1  # one notebook failed
+    out = tmp_path / "build" / "smoke"
+    summary = json.loads((out / "summary.json").read_text())
+    assert [(r["notebook"], r["status"][:6]) for r in summary] == [("03_good", "ok"), ("04_bad", "failed")]
+    assert (out / "html" / "03_good.html").read_text().count("fine") >= 1
+    assert (out / "notebooks" / "04_bad.ipynb").is_file()
+    assert "03_good" in capsys.readouterr().out
+
+
+def test_refresh_refuses_the_full_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    with pytest.raises(SystemExit):
+        run_notebooks.main(["--update", "--build", str(tmp_path)])
