@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.environments import current_environment
+from hub_fixtures import *  # noqa: E402,F401,F403  (local Hub fixtures and their session hooks)
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = current_environment()

@@ -1,0 +1,39 @@
+"""A local, offline Hugging Face Hub for the course: ``LocalHub`` and ``python -m course_utils.hub_server``.
+
+Learners without an account, offline classrooms and the project's CI get a Hub that the real,
+unmodified ``huggingface_hub`` client, ``transformers`` and ``datasets`` talk to through
+``HF_ENDPOINT``: create repositories, upload, commit, tag, download, ``from_pretrained``,
+``push_to_hub``, ``load_dataset``. Standard library only; state lives in one data directory.
+
+>>> from course_utils.hub_server import LocalHub        # doctest: +SKIP
+>>> hub = LocalHub("hub-data").start()
+>>> hub.env                                              # set these before importing huggingface_hub
+{'HF_ENDPOINT': 'http://127.0.0.1:40123', 'HF_TOKEN': 'hf_local_...'}
+>>> hub.stop()
+
+Modules: :mod:`.server` (HTTP, :class:`LocalHub`), :mod:`.app` (the Hub routes),
+:mod:`.storage` (blobs, commits, refs on disk), :mod:`.auth` (token and namespaces),
+:mod:`.validation` (names, paths, errors), :mod:`.body` (bounded request bodies),
+:mod:`.datasets_upload` (:func:`upload_dataset_dict`, since ``DatasetDict.push_to_hub`` needs LFS/Xet).
+
+Used in notebooks/03_hub.ipynb and the tests.
+"""
+
+from __future__ import annotations
+
+from .auth import Identity, TokenAuth
+from .datasets_upload import upload_dataset_dict
+from .server import DEFAULT_USER, LocalHub, generate_token
+from .storage import Storage
+from .validation import HubError
+
+__all__ = [
+    "DEFAULT_USER",
+    "HubError",
+    "Identity",
+    "LocalHub",
+    "Storage",
+    "TokenAuth",
+    "generate_token",
+    "upload_dataset_dict",
+]

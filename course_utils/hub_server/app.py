@@ -1,0 +1,857 @@
+"""The Hub protocol: routes of the ``huggingface_hub`` client mapped onto :class:`Storage`.
+
+This module knows nothing of sockets: :meth:`HubApp.handle` takes a :class:`Request` (method,
+raw target, headers, :class:`~course_utils.hub_server.body.Body`) and returns a
+:class:`Response` (JSON, a file range, or headers only). ``server.py`` does the HTTP.
+
+Routes (``{t}`` is ``models``, ``datasets`` or ``spaces``; ``{p}`` is ``""``, ``datasets/`` or
+``spaces/``; ``{r}`` is ``namespace/name``):
+
+=========  ================================================  ==========================================
+method     path                                              what
+=========  ================================================  ==========================================
+GET        /api/whoami-v2                                    the token's user and organizations
+POST       /api/validate-yaml                                README metadata check
+POST       /api/repos/create, DELETE /api/repos/delete       create (409 + url if it exists) / delete
+GET        /api/{t}                                          list repositories (``author``, ``search``)
+GET        /api/{t}/{r}[/revision/{rev}]                     repository info (``id``, ``sha``, ``siblings``)
+GET        /api/{t}/{r}/tree/{rev}[/{path}]                  tree listing (``recursive``, ``expand``)
+POST       /api/{t}/{r}/paths-info/{rev}                     info on given paths
+GET        /api/{t}/{r}/refs                                 branches and tags
+GET        /api/{t}/{r}/commits/{rev}                        history
+POST       /api/{t}/{r}/preupload/{rev}                      always ``uploadMode: "regular"``
+POST       /api/{t}/{r}/commit/{rev}                         NDJSON commit, all or nothing
+POST/DEL   /api/{t}/{r}/tag/{rev|tag}                        create (409 if it exists) / delete a tag
+POST/DEL   /api/{t}/{r}/branch/{branch}                      create / delete a branch
+PUT        /api/{t}/{r}/settings                             visibility
+HEAD/GET   /{p}{r}/resolve/{rev}/{path}                      download, ``Range`` supported
+=========  ================================================  ==========================================
+
+Never Xet, never LFS: preupload answers ``regular`` and no reply carries ``X-Xet-Hash``.
+Anything else is a plain 404 (no ``X-Error-Code``): e.g. ``/api/agent-harnesses``, which
+huggingface_hub asks for once a day and would otherwise cache in the user's HF_HOME.
+
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import mimetypes
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import parse_qs, unquote
+
+from .auth import Identity, TokenAuth
+from .body import Body, Headers, human_bytes
+from .storage import DEFAULT_BRANCH, Commit, FileEntry, RepoKey, RepoMeta, StagedBlob, Storage, utc_now
+from .validation import (
+    HubError,
+    is_commit_sha,
+    normalize_repo_type,
+    validate_name_part,
+    validate_ref_name,
+    validate_repo_path,
+    validate_revision,
+)
+
+__all__ = ["HubApp", "Limits", "Request", "Response"]
+
+_JSON = "application/json; charset=utf-8"
+_FAST_FILE_PREFIXES = (b'{"key": "file", "value": {"content": "', b'{"key":"file","value":{"content":"')
+_ARCH_TASKS: tuple[tuple[str, str], ...] = (
+    ("ForSequenceClassification", "text-classification"),
+    ("ForTokenClassification", "token-classification"),
+    ("ForQuestionAnswering", "question-answering"),
+    ("ForMaskedLM", "fill-mask"),
+    ("ForCausalLM", "text-generation"),
+    ("LMHeadModel", "text-generation"),
+    ("ForImageClassification", "image-classification"),
+    ("ForAudioClassification", "audio-classification"),
+    ("ForSpeechSeq2Seq", "automatic-speech-recognition"),
+    ("ForCTC", "automatic-speech-recognition"),
+    ("Model", "feature-extraction"),
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request body limits, in bytes: commits (NDJSON with base64 files) and every other endpoint.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    max_commit_bytes: int = 1 << 30
+    max_json_bytes: int = 8 << 20
+
+
+@dataclass
+class Request:
+    """One HTTP request as the app sees it: method, raw target (path and query), headers, body, base URL.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    method: str
+    target: str
+    headers: Headers
+    body: Body
+    base_url: str
+
+
+@dataclass
+class Response:
+    """What to answer: status, headers, and either ``body`` bytes or a range of a file.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    file: Path | None = None
+    offset: int = 0
+    length: int = 0
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> "Response":
+        """A JSON reply.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return cls(status=status, headers={"Content-Type": _JSON, **(headers or {})}, body=payload)
+
+    @classmethod
+    def error(cls, exc: HubError) -> "Response":
+        """The reply for a :class:`HubError`: ``{"error": message, ...extra}``, ``X-Error-Code``/``-Message``.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        headers = dict(exc.headers)
+        if exc.code:
+            headers["X-Error-Code"] = exc.code
+        headers["X-Error-Message"] = _header_safe(exc.message)
+        return cls.json({"error": exc.message, **exc.extra}, status=exc.status, headers=headers)
+
+
+def _header_safe(text: str) -> str:
+    """A message fit for an HTTP header: one line, ASCII, bounded."""
+    flat = " ".join(text.split())
+    return flat.encode("ascii", "backslashreplace").decode("ascii")[:500]
+
+
+def _flag(query: Mapping[str, list[str]], name: str) -> bool:
+    values = query.get(name) or query.get(f"{name}[]") or []
+    return any(v.strip().lower() in ("1", "true", "yes") for v in values)
+
+
+def _split_target(target: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Raw request target -> percent-decoded path segments and query parameters."""
+    path, _, query_text = target.partition("?")
+    if not path.startswith("/"):
+        raise HubError(400, "Invalid request target")
+    try:
+        segments = [unquote(s, errors="strict") for s in path[1:].split("/")]
+    except UnicodeDecodeError:
+        raise HubError(400, "Invalid request target: percent-escapes must encode UTF-8") from None
+    query = parse_qs(query_text, keep_blank_values=True)
+    return segments, query
+
+
+def _b64decode(data: bytes | memoryview | str) -> bytes:
+    try:
+        if sys.version_info >= (3, 11):
+            return binascii.a2b_base64(data, strict_mode=True)
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise HubError(400, f"Invalid base64 content: {exc}") from None
+
+
+def _front_matter(text: str) -> str | None:
+    """The YAML block between leading ``---`` lines of a README, if any."""
+    match = re.match(r"\A\s*---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", text, re.DOTALL)
+    return (match.group(1) or "") if match else None
+
+
+def _load_yaml(text: str) -> tuple[Any, str | None]:
+    """Parse YAML with PyYAML when installed (it ships with huggingface_hub); ``(None, None)`` without it."""
+    try:
+        import yaml  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:  # pragma: no cover - PyYAML missing: metadata is not checked
+        return None, None
+    try:
+        return yaml.safe_load(text), None
+    except yaml.YAMLError as exc:
+        return None, str(exc).replace("\n", " ")
+
+
+class HubApp:
+    """The Hub endpoints over a :class:`Storage`, with :class:`TokenAuth` and :class:`Limits`.
+
+    Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    """
+
+    def __init__(self, storage: Storage, auth: TokenAuth, limits: Limits | None = None) -> None:
+        self.storage = storage
+        self.auth = auth
+        self.limits = limits or Limits()
+
+    # ------------------------------------------------------------------ dispatch
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request (raises :class:`HubError` for the server to format, or ``IncompleteBody``).
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        segments, query = _split_target(request.target)
+        identity = self.auth.identify(request.headers.get("Authorization"))
+        method = request.method
+        if segments and segments[0] == "api":
+            return self._api(request, method, segments[1:], query, identity)
+        if method in ("GET", "HEAD"):
+            return self._resolve(request, segments, identity)
+        raise HubError(404, f"Not found: {method} {request.target.partition('?')[0]}")
+
+    def _api(
+        self, req: Request, method: str, seg: list[str], query: dict[str, list[str]], who: Identity | None
+    ) -> Response:
+        head = seg[0] if seg else ""
+        if head == "whoami-v2" and len(seg) == 1 and method == "GET":
+            return self._whoami(who)
+        if head == "validate-yaml" and len(seg) == 1 and method == "POST":
+            return self._validate_yaml(req)
+        if head == "repos" and len(seg) == 2:
+            if seg[1] == "create" and method == "POST":
+                return self._create_repo(req, who)
+            if seg[1] == "delete" and method == "DELETE":
+                return self._delete_repo(req, who)
+        if head in ("models", "datasets", "spaces"):
+            repo_type = normalize_repo_type(head)
+            if len(seg) == 1 and method == "GET":
+                return self._list_repos(repo_type, query, who)
+            if len(seg) >= 3:
+                key = RepoKey(repo_type, seg[1], seg[2])
+                return self._repo_api(req, method, key, seg[3:], query, who)
+        raise HubError(404, f"Not found: {method} /api/{'/'.join(seg)}")
+
+    def _repo_api(
+        self,
+        req: Request,
+        method: str,
+        key: RepoKey,
+        rest: list[str],
+        query: dict[str, list[str]],
+        who: Identity | None,
+    ) -> Response:
+        validate_name_part(key.namespace, "namespace")
+        validate_name_part(key.name, "name")
+        action = rest[0] if rest else ""
+        arg = "/".join(rest[1:])
+        readers: dict[tuple[str, str], Callable[[], Response]] = {
+            ("GET", ""): lambda: self._info(key, DEFAULT_BRANCH, query, who),
+            ("GET", "revision"): lambda: self._info(key, arg, query, who),
+            ("GET", "tree"): lambda: self._tree(key, rest[1:], query, who),
+            ("GET", "refs"): lambda: self._refs(key, who),
+            ("GET", "commits"): lambda: self._commits(key, arg or DEFAULT_BRANCH, who),
+            ("POST", "paths-info"): lambda: self._paths_info(req, key, arg, who),
+        }
+        if (method, action) in readers and (action in ("", "refs") or arg):
+            if action in ("", "refs") and arg:
+                raise HubError(404, f"Not found: {method} {req.target.partition('?')[0]}")
+            return readers[(method, action)]()
+        writers: dict[tuple[str, str], Callable[[Identity], Response]] = {
+            ("POST", "preupload"): lambda ident: self._preupload(req, key, arg, query, ident),
+            ("POST", "commit"): lambda ident: self._commit(req, key, arg, query, ident),
+            ("POST", "tag"): lambda ident: self._create_tag(req, key, arg, ident),
+            ("DELETE", "tag"): lambda ident: self._delete_tag(key, arg, ident),
+            ("POST", "branch"): lambda ident: self._create_branch(req, key, arg, ident),
+            ("DELETE", "branch"): lambda ident: self._delete_branch(key, arg, ident),
+            ("PUT", "settings"): lambda ident: self._settings(req, key, ident),
+        }
+        if (method, action) in writers and (arg or action == "settings"):
+            ident = self.auth.require(who, f"{action} {key.repo_id}")
+            self.auth.check_namespace(ident, key.namespace, f"write ({action})")
+            return writers[(method, action)](ident)
+        raise HubError(404, f"Not found: {method} {req.target.partition('?')[0]}")
+
+    # ------------------------------------------------------------------ helpers
+
+    def _json_body(self, req: Request) -> dict[str, Any]:
+        raw = req.body.read_all(self.limits.max_json_bytes)
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HubError(400, f"Invalid JSON body: {exc}") from None
+        if not isinstance(data, dict):
+            raise HubError(400, "Invalid JSON body: expected an object")
+        return data
+
+    def _readable(self, key: RepoKey, who: Identity | None) -> RepoMeta:
+        """The repository's metadata, or 404 ``RepoNotFound`` when missing or private to someone else."""
+        meta = self.storage.get_repo(key)
+        if not self.auth.can_read(who, key.namespace, meta.private):
+            raise HubError.repo_not_found(key.repo_id)
+        return meta
+
+    def _writable(self, key: RepoKey) -> RepoMeta:
+        return self.storage.get_repo(key)
+
+    @staticmethod
+    def _repo_url(req: Request, key: RepoKey) -> str:
+        return f"{req.base_url}/{key.url_path}"
+
+    def _read_small_blob(self, entry: FileEntry, max_size: int = 1 << 20) -> bytes | None:
+        if entry.size > max_size:
+            return None
+        try:
+            return self.storage.blob_path(entry.sha256).read_bytes()
+        except OSError:
+            return None
+
+    # ------------------------------------------------------------------ account
+
+    def _whoami(self, who: Identity | None) -> Response:
+        if who is None:
+            raise HubError(401, "Authentication required: send 'Authorization: Bearer <token>'")
+        return Response.json(
+            {
+                "type": "user",
+                "id": hashlib.sha1(who.name.encode()).hexdigest()[:24],
+                "name": who.name,
+                "fullname": who.name,
+                "email": None,
+                "emailVerified": False,
+                "canPay": False,
+                "isPro": False,
+                "periodEnd": None,
+                "avatarUrl": "",
+                "orgs": [
+                    {"type": "org", "name": org, "fullname": org, "roleInOrg": "admin", "isEnterprise": False}
+                    for org in who.orgs
+                ],
+                "auth": {
+                    "type": "access_token",
+                    "accessToken": {"displayName": "local-hub", "role": "write", "createdAt": utc_now()},
+                },
+            }
+        )
+
+    def _validate_yaml(self, req: Request) -> Response:
+        data = self._json_body(req)
+        content = data.get("content", "")
+        if not isinstance(content, str):
+            raise HubError(400, "'content' must be a string")
+        block = _front_matter(content)
+        if block is None:
+            return Response.json({"errors": [], "warnings": []})
+        parsed, error = _load_yaml(block)
+        if error is not None:
+            return Response.json({"error": "Invalid metadata in README.md", "errors": [{"message": error}]}, 400)
+        if parsed is not None and not isinstance(parsed, dict):
+            message = "README.md metadata must be a YAML mapping (key: value lines)"
+            return Response.json({"error": message, "errors": [{"message": message}]}, 400)
+        return Response.json({"errors": [], "warnings": []})
+
+    # ------------------------------------------------------------------ repositories
+
+    def _repo_key_from_payload(self, data: Mapping[str, Any], who: Identity) -> RepoKey:
+        repo_type = normalize_repo_type(data.get("type"))
+        name = data.get("name")
+        organization = data.get("organization") or who.name
+        if isinstance(name, str) and "/" in name and not data.get("organization"):
+            organization, _, name = name.partition("/")
+        return RepoKey(repo_type, validate_name_part(organization, "namespace"), validate_name_part(name, "name"))
+
+    def _create_repo(self, req: Request, who: Identity | None) -> Response:
+        ident = self.auth.require(who, "create a repository")
+        data = self._json_body(req)
+        key = self._repo_key_from_payload(data, ident)
+        self.auth.check_namespace(ident, key.namespace, "create a repository")
+        visibility = data.get("visibility")
+        private = bool(data.get("private", False)) or visibility == "private"
+        extra = {k: data[k] for k in ("sdk", "template") if isinstance(data.get(k), str)}
+        url = self._repo_url(req, key)
+        try:
+            meta = self.storage.create_repo(key, private=private, author=ident.name, extra=extra)
+        except HubError as exc:
+            if exc.status == 409:
+                raise HubError(409, exc.message, extra={"url": url}) from None
+            raise
+        return Response.json({"url": url, "name": key.repo_id, "id": meta.uid})
+
+    def _delete_repo(self, req: Request, who: Identity | None) -> Response:
+        ident = self.auth.require(who, "delete a repository")
+        data = self._json_body(req)
+        key = self._repo_key_from_payload(data, ident)
+        self.auth.check_namespace(ident, key.namespace, "delete a repository")
+        self.storage.delete_repo(key)
+        return Response.json({})
+
+    def _settings(self, req: Request, key: RepoKey, who: Identity) -> Response:
+        data = self._json_body(req)
+        self._writable(key)
+        if data.get("gated") not in (None, False):
+            raise HubError(400, "Gated repositories are not supported by the local hub")
+        private: bool | None = None
+        if "private" in data:
+            private = bool(data["private"])
+        if data.get("visibility") in ("private", "public"):
+            private = data["visibility"] == "private"
+        if private is not None:
+            self.storage.set_private(key, private)
+        return Response.json({})
+
+    def _list_repos(self, repo_type: str, query: dict[str, list[str]], who: Identity | None) -> Response:
+        author = (query.get("author") or [""])[0]
+        search = (query.get("search") or [""])[0].lower()
+        try:
+            limit = int((query.get("limit") or ["0"])[0])
+        except ValueError:
+            raise HubError(400, "'limit' must be an integer") from None
+        out = []
+        for meta in self.storage.list_repos(repo_type):
+            key = meta.key
+            if author and key.namespace != author:
+                continue
+            if search and search not in key.repo_id.lower():
+                continue
+            if not self.auth.can_read(who, key.namespace, meta.private):
+                continue
+            try:
+                head = self.storage.resolve(key, DEFAULT_BRANCH)
+            except HubError:
+                continue
+            out.append(
+                {
+                    "_id": meta.uid, "id": key.repo_id, "author": key.namespace, "private": meta.private,
+                    "sha": head.id, "lastModified": head.date, "createdAt": meta.created_at,
+                    "downloads": 0, "likes": 0, "tags": [],
+                }
+            )
+            if limit and len(out) >= limit:
+                break
+        return Response.json(out)
+
+    def _model_card_fields(self, commit: Commit) -> dict[str, Any]:
+        """``pipeline_tag``, ``library_name``, ``tags`` and ``cardData`` read from README.md and config.json."""
+        fields: dict[str, Any] = {}
+        config_entry = commit.files.get("config.json")
+        if config_entry is not None:
+            raw = self._read_small_blob(config_entry)
+            try:
+                config = json.loads(raw) if raw else None
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                config = None
+            if isinstance(config, dict):
+                fields["library_name"] = "transformers"
+                fields["config"] = {k: config[k] for k in ("architectures", "model_type") if k in config}
+                archs = config.get("architectures")
+                if isinstance(archs, list) and archs and isinstance(archs[0], str):
+                    for suffix, task in _ARCH_TASKS:
+                        if archs[0].endswith(suffix):
+                            fields["pipeline_tag"] = task
+                            break
+        readme = commit.files.get("README.md")
+        if readme is not None:
+            raw = self._read_small_blob(readme)
+            block = _front_matter(raw.decode("utf-8", "replace")) if raw else None
+            card, error = _load_yaml(block) if block else (None, None)
+            if isinstance(card, dict) and error is None:
+                try:
+                    json.dumps(card)
+                except (TypeError, ValueError):
+                    card = json.loads(json.dumps(card, default=str))
+                fields["cardData"] = card
+                for name in ("pipeline_tag", "library_name"):
+                    if isinstance(card.get(name), str):
+                        fields[name] = card[name]
+                tags = card.get("tags")
+                if isinstance(tags, list):
+                    fields["tags"] = [str(t) for t in tags]
+        return fields
+
+    def _info(self, key: RepoKey, revision: str, query: dict[str, list[str]], who: Identity | None) -> Response:
+        meta = self._readable(key, who)
+        commit = self.storage.resolve(key, validate_revision(revision))
+        with_blobs = _flag(query, "blobs")
+        siblings = []
+        for path in sorted(commit.files):
+            item: dict[str, Any] = {"rfilename": path}
+            if with_blobs:
+                entry = commit.files[path]
+                item.update(size=entry.size, blobId=entry.oid)
+            siblings.append(item)
+        info: dict[str, Any] = {
+            "_id": meta.uid,
+            "id": key.repo_id,
+            "author": key.namespace,
+            "sha": commit.id,
+            "lastModified": commit.date,
+            "createdAt": meta.created_at,
+            "private": meta.private,
+            "gated": False,
+            "disabled": False,
+            "downloads": 0,
+            "likes": 0,
+            "tags": [],
+            "siblings": siblings,
+            "usedStorage": sum(e.size for e in commit.files.values()),
+        }
+        if key.type == "model":
+            info["modelId"] = key.repo_id
+        if key.type == "space":
+            info["sdk"] = meta.extra.get("sdk")
+            info["runtime"] = {"stage": "NO_APP_FILE", "hardware": {"current": None, "requested": None}}
+        info.update(self._model_card_fields(commit))
+        expand = query.get("expand") or query.get("expand[]")
+        if expand:
+            info = {k: v for k, v in info.items() if k in set(expand) or k in ("_id", "id")}
+        return Response.json(info)
+
+    # ------------------------------------------------------------------ trees
+
+    @staticmethod
+    def _dir_oid(commit: Commit, directory: str) -> str:
+        prefix = directory + "/"
+        digest = hashlib.sha1(b"tree\x00")
+        for path in sorted(p for p in commit.files if p.startswith(prefix)):
+            digest.update(f"{path[len(prefix):]}\x00{commit.files[path].oid}\n".encode())
+        return digest.hexdigest()
+
+    def _entries(
+        self, key: RepoKey, commit: Commit, paths: Sequence[str], dirs: set[str], expand: bool
+    ) -> list[dict[str, Any]]:
+        last = self.storage.last_commits(key, commit, paths) if expand else {}
+        out: list[dict[str, Any]] = []
+        for path in paths:
+            if path in commit.files:
+                entry = commit.files[path]
+                item: dict[str, Any] = {"type": "file", "oid": entry.oid, "size": entry.size, "path": path}
+            elif path in dirs:
+                item = {"type": "directory", "oid": self._dir_oid(commit, path), "size": 0, "path": path}
+            else:
+                continue
+            if expand and path in last:
+                c = last[path]
+                item["lastCommit"] = {"id": c.id, "title": c.summary, "date": c.date}
+            out.append(item)
+        return out
+
+    def _tree(self, key: RepoKey, rest: list[str], query: dict[str, list[str]], who: Identity | None) -> Response:
+        self._readable(key, who)
+        if not rest or not rest[0]:
+            raise HubError(404, "Not found: a tree listing needs a revision")
+        commit = self.storage.resolve(key, validate_revision(rest[0]))
+        path = "/".join(rest[1:]).strip("/")
+        if path:
+            validate_repo_path(path)
+        recursive = _flag(query, "recursive")
+        expand = _flag(query, "expand")
+        dirs = commit.directories()
+        if path and path not in dirs:
+            raise HubError.entry_not_found(key.repo_id, path, commit.id)
+        prefix = f"{path}/" if path else ""
+        if recursive:
+            names = [p for p in (*dirs, *commit.files) if p.startswith(prefix)]
+        else:
+            names = [p for p in (*dirs, *commit.files) if p.startswith(prefix) and "/" not in p[len(prefix):]]
+        names.sort(key=lambda p: (p not in dirs, p))
+        return Response.json(self._entries(key, commit, names, dirs, expand))
+
+    def _paths_info(self, req: Request, key: RepoKey, revision: str, who: Identity | None) -> Response:
+        self._readable(key, who)
+        raw = req.body.read_all(self.limits.max_json_bytes)
+        content_type = (req.headers.get("Content-Type") or "").lower()
+        paths: list[Any]
+        expand = False
+        if "json" in content_type:
+            try:
+                data = json.loads(raw or b"{}")
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise HubError(400, f"Invalid JSON body: {exc}") from None
+            paths = data.get("paths", []) if isinstance(data, dict) else []
+            expand = bool(data.get("expand")) if isinstance(data, dict) else False
+        else:
+            try:
+                form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                raise HubError(400, "Invalid form body") from None
+            paths = form.get("paths", [])
+            expand = _flag(form, "expand")
+        if not isinstance(paths, list):
+            raise HubError(400, "'paths' must be a list")
+        commit = self.storage.resolve(key, validate_revision(revision))
+        wanted = [validate_repo_path(p.strip("/") if isinstance(p, str) else p) for p in paths]
+        return Response.json(self._entries(key, commit, wanted, commit.directories(), expand))
+
+    def _refs(self, key: RepoKey, who: Identity | None) -> Response:
+        self._readable(key, who)
+        refs = self.storage.read_refs(key)
+        branches = [
+            {"name": name, "ref": f"refs/heads/{name}", "targetCommit": sha}
+            for name, sha in sorted(refs["branches"].items())
+        ]
+        tags = [
+            {"name": name, "ref": f"refs/tags/{name}", "targetCommit": tag["commit"]}
+            for name, tag in sorted(refs["tags"].items())
+        ]
+        return Response.json({"branches": branches, "tags": tags, "converts": [], "pullRequests": []})
+
+    def _commits(self, key: RepoKey, revision: str, who: Identity | None) -> Response:
+        self._readable(key, who)
+        commit = self.storage.resolve(key, validate_revision(revision))
+        return Response.json(
+            [
+                {"id": c.id, "title": c.summary, "message": c.description, "authors": [{"user": c.author}],
+                 "date": c.date}
+                for c in self.storage.history(key, commit)
+            ]
+        )
+
+    # ------------------------------------------------------------------ writes
+
+    @staticmethod
+    def _no_pull_requests(query: Mapping[str, list[str]]) -> None:
+        if _flag(query, "create_pr"):
+            raise HubError(400, "Pull requests are not supported by the local hub: commit to a branch instead")
+
+    def _branch_head(self, key: RepoKey, revision: str) -> Commit:
+        refs = self.storage.read_refs(key)
+        if revision not in refs["branches"]:
+            raise HubError.revision_not_found(key.repo_id, revision)
+        return self.storage.read_commit(key, refs["branches"][revision])
+
+    def _preupload(
+        self, req: Request, key: RepoKey, revision: str, query: dict[str, list[str]], who: Identity
+    ) -> Response:
+        self._no_pull_requests(query)
+        data = self._json_body(req)
+        self._writable(key)
+        head = self._branch_head(key, validate_revision(revision))
+        files = data.get("files")
+        if not isinstance(files, list):
+            raise HubError(400, "'files' must be a list")
+        max_file = (self.limits.max_commit_bytes * 3) // 4
+        out = []
+        for item in files:
+            if not isinstance(item, dict):
+                raise HubError(400, "each entry of 'files' must be an object")
+            path = validate_repo_path(item.get("path"))
+            size = item.get("size")
+            if isinstance(size, int) and size > max_file:
+                raise HubError(
+                    413,
+                    f"File {path!r} is {human_bytes(size)}: over what one commit to this local hub can carry "
+                    f"({human_bytes(max_file)}; start the server with a larger commit limit)",
+                )
+            answer: dict[str, Any] = {"path": path, "uploadMode": "regular", "shouldIgnore": False}
+            existing = head.files.get(path)
+            if existing is not None:
+                answer["oid"] = existing.oid
+            out.append(answer)
+        return Response.json({"files": out, "commitOid": head.id})
+
+    def _parse_commit_line(self, line: bytes) -> dict[str, Any]:
+        for prefix in _FAST_FILE_PREFIXES:
+            if line.startswith(prefix):
+                # Fast path for the client's file lines: decode base64 straight from the bytes
+                # (no 1.3x-sized str copies); the small rest is parsed as ordinary JSON.
+                start = len(prefix)
+                end = line.find(b'"', start)
+                if end > 0 and line.find(b"\\", start, end) < 0:
+                    rest: Any = json.loads(line[:start] + line[end:])
+                    value = rest.get("value") if isinstance(rest, dict) else None
+                    if isinstance(value, dict) and value.get("content") == "":
+                        value["content"] = memoryview(line)[start:end]
+                        return dict(rest)
+        obj: Any = json.loads(line)
+        if not isinstance(obj, dict):
+            raise HubError(400, "Each commit line must be a JSON object")
+        return dict(obj)
+
+    def _commit(
+        self, req: Request, key: RepoKey, revision: str, query: dict[str, list[str]], who: Identity
+    ) -> Response:
+        self._no_pull_requests(query)
+        validate_revision(revision)
+        req.body.check_limit(self.limits.max_commit_bytes)
+        self._writable(key)
+        self._branch_head(key, revision)  # fail early (404) before reading a large body
+        content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type not in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
+            raise HubError(415, f"Commits are sent as application/x-ndjson, not {content_type or 'nothing'!r}")
+        staged: list[StagedBlob] = []
+        operations: list[tuple[str, str, FileEntry | None]] = []
+        header: dict[str, Any] | None = None
+        try:
+            for number, line in enumerate(req.body.iter_lines(self.limits.max_commit_bytes), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = self._parse_commit_line(line)
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise HubError(400, f"Malformed commit line {number}: {exc}") from None
+                del line
+                kind, value = obj.get("key"), obj.get("value")
+                if not isinstance(value, dict):
+                    raise HubError(400, f"Commit line {number}: 'value' must be an object")
+                if header is None:
+                    if kind != "header":
+                        raise HubError(400, "The first commit line must be the header")
+                    header = value
+                    continue
+                if kind == "file":
+                    path = validate_repo_path(value.get("path"))
+                    content = value.get("content")
+                    encoding = str(value.get("encoding", "base64")).lower()
+                    if encoding == "base64" and isinstance(content, (str, memoryview)):
+                        data = _b64decode(content)
+                    elif encoding in ("utf-8", "utf8") and isinstance(content, str):
+                        data = content.encode("utf-8")
+                    else:
+                        raise HubError(400, f"Commit line {number}: file content must be a base64 string")
+                    del content, value["content"]
+                    blob = self.storage.stage_blob(data)
+                    del data
+                    staged.append(blob)
+                    operations.append(("add", path, blob.entry))
+                elif kind in ("deletedFile", "deletedFolder"):
+                    raw_path = value.get("path")
+                    if kind == "deletedFolder" and isinstance(raw_path, str):
+                        raw_path = raw_path.rstrip("/")
+                    path = validate_repo_path(raw_path)
+                    operations.append(("delete_file" if kind == "deletedFile" else "delete_folder", path, None))
+                elif kind == "lfsFile":
+                    raise HubError(
+                        400, "LFS files are not supported by the local hub (preupload answers 'regular' for every file)"
+                    )
+                elif kind == "header":
+                    raise HubError(400, f"Commit line {number}: a second header")
+                else:
+                    raise HubError(400, f"Commit line {number}: unknown operation {kind!r}")
+            if header is None:
+                raise HubError(400, "Empty commit: the body holds no header line")
+            summary = header.get("summary") or "Commit"
+            description = header.get("description") or ""
+            parent = header.get("parentCommit")
+            if not isinstance(summary, str) or not isinstance(description, str) or len(summary) > 10_000:
+                raise HubError(400, "The header's summary and description must be strings")
+            if parent is not None and (not isinstance(parent, str) or not is_commit_sha(parent)):
+                raise HubError(400, "'parentCommit' must be a full commit id (40 hex digits)")
+        except BaseException:
+            self.storage.discard(staged)
+            raise
+        commit = self.storage.commit(
+            key, revision, operations, staged,
+            summary=summary, description=description, author=who.name, parent_commit=parent,
+        )
+        return Response.json(
+            {
+                "success": True,
+                "commitOid": commit.id,
+                "commitUrl": f"{self._repo_url(req, key)}/commit/{commit.id}",
+                "commitMessage": summary,
+                "hookOutput": "",
+                "pullRequestUrl": None,
+            }
+        )
+
+    def _create_tag(self, req: Request, key: RepoKey, revision: str, who: Identity) -> Response:
+        data = self._json_body(req)
+        self._writable(key)
+        tag = validate_ref_name(data.get("tag"), "tag")
+        message = data.get("message")
+        if message is not None and not isinstance(message, str):
+            raise HubError(400, "'message' must be a string")
+        sha = self.storage.create_tag(key, tag, validate_revision(revision), message)
+        return Response.json({"name": tag, "ref": f"refs/tags/{tag}", "targetCommit": sha})
+
+    def _delete_tag(self, key: RepoKey, tag: str, who: Identity) -> Response:
+        self._writable(key)
+        self.storage.delete_tag(key, validate_revision(tag))
+        return Response.json({})
+
+    def _create_branch(self, req: Request, key: RepoKey, branch: str, who: Identity) -> Response:
+        data = self._json_body(req)
+        self._writable(key)
+        start = data.get("startingPoint")
+        if start is not None:
+            start = validate_revision(start)
+        sha = self.storage.create_branch(key, validate_ref_name(branch, "branch"), start)
+        return Response.json({"name": branch, "ref": f"refs/heads/{branch}", "targetCommit": sha})
+
+    def _delete_branch(self, key: RepoKey, branch: str, who: Identity) -> Response:
+        self._writable(key)
+        self.storage.delete_branch(key, validate_revision(branch))
+        return Response.json({})
+
+    # ------------------------------------------------------------------ downloads
+
+    def _resolve(self, req: Request, segments: list[str], who: Identity | None) -> Response:
+        repo_type = "model"
+        if segments and segments[0] in ("datasets", "spaces"):
+            repo_type = normalize_repo_type(segments[0])
+            segments = segments[1:]
+        if len(segments) < 5 or segments[2] != "resolve":
+            raise HubError(404, f"Not found: {req.method} {req.target.partition('?')[0]}")
+        key = RepoKey(repo_type, validate_name_part(segments[0], "namespace"), validate_name_part(segments[1], "name"))
+        self._readable(key, who)
+        commit = self.storage.resolve(key, validate_revision(segments[3]))
+        path = validate_repo_path("/".join(segments[4:]))
+        entry = commit.files.get(path)
+        if entry is None:
+            raise HubError.entry_not_found(key.repo_id, path, commit.id)
+        headers = {
+            "X-Repo-Commit": commit.id,
+            "ETag": f'"{entry.oid}"',
+            "Accept-Ranges": "bytes",
+            "Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream",
+            "Cache-Control": "private, max-age=0" if not is_commit_sha(segments[3]) else "public, max-age=31536000",
+        }
+        blob = self.storage.blob_path(entry.sha256)
+        if not blob.exists():
+            raise HubError(500, f"Stored content of {path!r} is missing from the data directory")
+        status, offset, length = 200, 0, entry.size
+        byte_range = self._parse_range(req.headers.get("Range"), entry.size)
+        if byte_range == "unsatisfiable":
+            raise HubError(
+                416,
+                f"Range not satisfiable for a {entry.size}-byte file",
+                headers={"Content-Range": f"bytes */{entry.size}", "X-Repo-Commit": commit.id},
+            )
+        if isinstance(byte_range, tuple):
+            offset, last = byte_range
+            length = last - offset + 1
+            status = 206
+            headers["Content-Range"] = f"bytes {offset}-{last}/{entry.size}"
+        headers["Content-Length"] = str(length)
+        return Response(status=status, headers=headers, file=blob, offset=offset, length=length)
+
+    @staticmethod
+    def _parse_range(value: str | None, size: int) -> tuple[int, int] | str | None:
+        """A single ``bytes=`` range -> ``(first, last)``; ``None`` to send the whole file; ``"unsatisfiable"``."""
+        if not value:
+            return None
+        match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", value)
+        if not match or (not match.group(1) and not match.group(2)):
+            return None  # malformed or multi-range: ignored, as RFC 9110 allows
+        first_text, last_text = match.groups()
+        if first_text:
+            first = int(first_text)
+            last = int(last_text) if last_text else size - 1
+            if first >= size or last < first:
+                return "unsatisfiable"
+            return first, min(last, size - 1)
+        suffix = int(last_text)
+        if suffix == 0 or size == 0:
+            return "unsatisfiable"
+        return max(size - suffix, 0), size - 1

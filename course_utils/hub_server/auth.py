@@ -1,0 +1,115 @@
+"""Who may do what on the local Hub: one token, one user, optional organizations.
+
+The server is started with a single access token that belongs to one user (``learner`` by
+default). The rules, checked before any request body is read:
+
+* no ``Authorization`` header: anonymous; it may read public repositories only;
+* ``Authorization: Bearer <the token>``: the user; it may read everything and write into its own
+  namespace and the organizations the server was started with;
+* any other ``Authorization`` header: 401 ``Invalid credentials in Authorization header`` on
+  every endpoint (as huggingface.co answers an invalid token), reads included;
+* a write without a token: 401; a write into another namespace: 403;
+* a private repository read without the token answers exactly like a missing repository
+  (404 ``RepoNotFound``), so its existence does not leak.
+
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .validation import HubError, validate_name_part
+
+__all__ = ["INVALID_CREDENTIALS", "Identity", "TokenAuth"]
+
+#: The message huggingface.co uses for an invalid token (the client keys on it).
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An authenticated caller: its user name and the organizations it may write to.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    name: str
+    orgs: tuple[str, ...] = field(default_factory=tuple)
+
+    def namespaces(self) -> tuple[str, ...]:
+        """The namespaces this identity may write to: its own, then its organizations.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        return (self.name, *self.orgs)
+
+
+class TokenAuth:
+    """Checks ``Authorization`` headers against the server's single token.
+
+    Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    """
+
+    def __init__(self, token: str, user: str, orgs: Iterable[str] = ()) -> None:
+        if not token or any(c.isspace() for c in token):
+            raise ValueError("The token must be a non-empty string without whitespace")
+        self._token = token.encode("utf-8")
+        self.identity = Identity(
+            name=validate_name_part(user, "namespace"),
+            orgs=tuple(validate_name_part(org, "namespace") for org in orgs),
+        )
+
+    def identify(self, authorization: str | None) -> Identity | None:
+        """The caller of a request: ``None`` when anonymous; 401 for a malformed or wrong token.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if authorization is None or authorization.strip() == "":
+            return None
+        scheme, _, credentials = authorization.strip().partition(" ")
+        credentials = credentials.strip()
+        if scheme.lower() != "bearer" or not credentials:
+            raise HubError(401, f"{INVALID_CREDENTIALS}: expected 'Bearer <token>'")
+        if not hmac.compare_digest(credentials.encode("utf-8", "surrogatepass"), self._token):
+            raise HubError(401, INVALID_CREDENTIALS)
+        return self.identity
+
+    @staticmethod
+    def require(identity: Identity | None, action: str) -> Identity:
+        """The identity of a write request; 401 when the request carries no token.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if identity is None:
+            raise HubError(
+                401,
+                f"Authentication required to {action}: send 'Authorization: Bearer <token>' "
+                "(set HF_TOKEN to the local hub's token, or pass token=...)",
+            )
+        return identity
+
+    @staticmethod
+    def check_namespace(identity: Identity, namespace: str, action: str) -> None:
+        """403 unless the identity may write into ``namespace``.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if namespace not in identity.namespaces():
+            raise HubError(
+                403,
+                f"You don't have the rights to {action} in namespace {namespace!r}: "
+                f"user {identity.name!r} may write to {', '.join(identity.namespaces())}",
+            )
+
+    @staticmethod
+    def can_read(identity: Identity | None, namespace: str, private: bool) -> bool:
+        """Whether the identity may read a repository of that namespace and visibility.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if not private:
+            return True
+        return identity is not None and namespace in identity.namespaces()

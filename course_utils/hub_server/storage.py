@@ -1,0 +1,803 @@
+"""On-disk storage of the local Hub: content-addressed blobs, immutable commits, atomic refs.
+
+Layout of ``data_dir``::
+
+    blobs/ab/cdef...            file contents, named by their sha256 (written once, never changed)
+    repos/models/NS/NAME/       one folder per repository (also datasets/ and spaces/)
+        repo.json               creation date, visibility, repository-type extras
+        refs.json               {"branches": {"main": SHA}, "tags": {"v1": {"commit": SHA, "message": ...}}}
+        commits/SHA.json        immutable manifest: parent, message, date, {path: {sha256, oid, size}}
+    locks/                      one lock file per repository (flock, for servers sharing a data dir)
+    tmp/PID-RANDOM/             files being received; removed on failure and at the next start
+    trash/                      repositories being deleted
+
+Why nothing is ever lost or half-written:
+
+* a blob is written to ``tmp/`` (and fsync'ed), then renamed into ``blobs/``; its name is its
+  hash, so two writers of the same content write the same bytes;
+* a commit manifest is written (temp file, fsync, ``os.replace``) *before* the ref that points to
+  it; ``refs.json`` is replaced atomically while holding the repository's lock (a thread lock plus
+  ``flock``), so a reader sees either the old or the new state and two commits never lose one
+  another's update;
+* a commit whose body is malformed or cut short never reaches the lock: its staged blobs are
+  deleted and the refs are untouched;
+* everything lives in ``data_dir``; a restarted server reads it back as it was.
+
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from .validation import HubError, URL_PREFIXES, is_commit_sha, validate_name_part, validate_ref_name
+
+try:  # POSIX only; on Windows the in-process lock alone protects a single server
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "DEFAULT_BRANCH",
+    "Commit",
+    "FileEntry",
+    "RepoKey",
+    "RepoMeta",
+    "StagedBlob",
+    "Storage",
+    "git_blob_oid",
+    "utc_now",
+]
+
+DEFAULT_BRANCH = "main"
+_MANIFEST_FORMAT = 1
+_INITIAL_GITATTRIBUTES = (
+    b"*.bin filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
+    b"# This local Hub stores every file as a regular file: the lines above are only kept\n"
+    b"# so that a repository looks like one created on huggingface.co.\n"
+)
+
+
+def utc_now() -> str:
+    """The current time as the Hub writes it: ISO 8601, UTC, milliseconds, ``Z``.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def git_blob_oid(data: bytes) -> str:
+    """The git object id of a file's content: ``sha1(b"blob <size>\\0" + data)``.
+
+    This is the ``oid`` the Hub reports in tree listings and preupload answers, and the ``ETag``
+    of a download of a regular (non-LFS) file; the client compares it to skip unchanged files.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+    sha1 = hashlib.sha1(b"blob %d\x00" % len(data))
+    sha1.update(data)
+    return sha1.hexdigest()
+
+
+@dataclass(frozen=True)
+class RepoKey:
+    """Identity of a repository: type (``model``/``dataset``/``space``), namespace, name.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    type: str
+    namespace: str
+    name: str
+
+    @property
+    def repo_id(self) -> str:
+        """``namespace/name``.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def url_path(self) -> str:
+        """The repository's path in web and download URLs: ``[datasets/|spaces/]namespace/name``.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        return f"{URL_PREFIXES[self.type]}{self.repo_id}"
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.repo_id}"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of a commit: sha256 of the content (the blob name), git oid (sha1) and size.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    sha256: str
+    oid: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest form of the entry.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        return {"sha256": self.sha256, "oid": self.oid, "size": self.size}
+
+
+@dataclass(frozen=True)
+class Commit:
+    """An immutable commit: id, parent id, date, author, message and the full file table.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    id: str
+    parent: str | None
+    date: str
+    author: str
+    summary: str
+    description: str
+    files: Mapping[str, FileEntry]
+
+    def directories(self) -> set[str]:
+        """Every folder that holds at least one file of the commit (``a``, ``a/b`` for ``a/b/c.txt``).
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        dirs: set[str] = set()
+        for path in self.files:
+            parts = path.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                dirs.add("/".join(parts[:i]))
+        return dirs
+
+
+@dataclass
+class RepoMeta:
+    """What ``repo.json`` holds: identity, visibility, creation date, extras (e.g. a Space's sdk).
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    key: RepoKey
+    uid: str
+    private: bool
+    created_at: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StagedBlob:
+    """A received file content waiting in ``tmp/`` until its commit is applied.
+
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+
+    entry: FileEntry
+    tmp_path: Path
+
+
+class Storage:
+    """The local Hub's persistent state under one data directory (see the module docstring).
+
+    Thread-safe; several :class:`Storage` objects (or server processes on POSIX) may share a
+    data directory. ``fsync=False`` trades crash durability for speed (tests, benchmarks of
+    the protocol alone).
+
+    Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, fsync: bool = True) -> None:
+        self.root = Path(root).resolve()
+        self.fsync = fsync
+        self.blobs_dir = self.root / "blobs"
+        self.repos_dir = self.root / "repos"
+        self.locks_dir = self.root / "locks"
+        self.trash_dir = self.root / "trash"
+        tmp_root = self.root / "tmp"
+        for folder in (self.blobs_dir, self.repos_dir, self.locks_dir, self.trash_dir, tmp_root):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._clean_leftovers(tmp_root)
+        self.tmp_dir = tmp_root / f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.tmp_dir.mkdir()
+        self._guard = threading.Lock()
+        self._locks: dict[RepoKey, threading.Lock] = {}
+        self._commit_cache: OrderedDict[tuple[str, str], Commit] = OrderedDict()
+        self._cache_size = 512
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def _clean_leftovers(self, tmp_root: Path) -> None:
+        """Remove what a crashed or stopped server left in ``tmp/`` and ``trash/``."""
+        for entry in self.trash_dir.iterdir():
+            shutil.rmtree(entry, ignore_errors=True)
+        for entry in tmp_root.iterdir():
+            pid_text = entry.name.split("-", 1)[0]
+            if os.name == "posix" and pid_text.isdigit():
+                # The folder belongs to a process: keep it while that process lives (it may be
+                # another server on the same data directory, or another instance in this one).
+                try:
+                    os.kill(int(pid_text), 0)
+                    stale = False
+                except ProcessLookupError:
+                    stale = True
+                except PermissionError:
+                    stale = False
+            else:  # no safe liveness check (os.kill would terminate on Windows): age only
+                stale = time.time() - entry.stat().st_mtime > 86400
+            if stale:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def close(self) -> None:
+        """Remove this instance's temporary folder (nothing committed lives there).
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    # ------------------------------------------------------------------ low-level helpers
+
+    def _fsync_dir(self, path: Path) -> None:
+        if not self.fsync or os.name != "posix":
+            return
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _write_json_atomic(self, path: Path, data: Any) -> None:
+        """Write JSON to a temp file beside ``path``, fsync it, ``os.replace`` it into place, fsync the folder."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=1, sort_keys=True)
+                fh.flush()
+                if self.fsync:
+                    os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        self._fsync_dir(path.parent)
+
+    @staticmethod
+    def _read_json(path: Path) -> Any:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+
+    def repo_dir(self, key: RepoKey) -> Path:
+        """Folder of a repository (names are validated, so the path stays under ``repos/``).
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        validate_name_part(key.namespace, "namespace")
+        validate_name_part(key.name, "name")
+        return self.repos_dir / f"{key.type}s" / key.namespace / key.name
+
+    @contextlib.contextmanager
+    def repo_lock(self, key: RepoKey) -> Iterator[None]:
+        """Hold the repository's lock: a thread lock, plus ``flock`` on its lock file where available.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if fcntl is None:
+                yield
+                return
+            lock_path = self.locks_dir / f"{key.type}s" / key.namespace / f"{key.name}.lock"
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(lock_path, "a+b") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    # ------------------------------------------------------------------ blobs
+
+    def blob_path(self, sha256: str) -> Path:
+        """Where the blob with that sha256 lives.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        return self.blobs_dir / sha256[:2] / sha256[2:]
+
+    def stage_blob(self, data: bytes | bytearray | memoryview) -> StagedBlob:
+        """Hash a file's content and write it to this instance's ``tmp/`` folder (fsync'ed).
+
+        The blob only joins the store when its commit is applied (:meth:`commit`); call
+        :meth:`discard` on failure.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        view = memoryview(data)
+        size = view.nbytes
+        sha256 = hashlib.sha256(view).hexdigest()
+        sha1 = hashlib.sha1(b"blob %d\x00" % size)
+        sha1.update(view)
+        entry = FileEntry(sha256=sha256, oid=sha1.hexdigest(), size=size)
+        tmp_path = self.tmp_dir / f"blob-{secrets.token_hex(8)}"
+        if self.blob_path(sha256).exists():
+            # Already stored: nothing to write, the commit only references it.
+            return StagedBlob(entry, tmp_path)
+        with open(tmp_path, "wb") as fh:
+            fh.write(view)
+            fh.flush()
+            if self.fsync:
+                os.fsync(fh.fileno())
+        return StagedBlob(entry, tmp_path)
+
+    @staticmethod
+    def discard(staged: Sequence[StagedBlob]) -> None:
+        """Delete staged blobs of a commit that will not happen.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        for blob in staged:
+            with contextlib.suppress(FileNotFoundError):
+                blob.tmp_path.unlink()
+
+    def _publish(self, staged: Sequence[StagedBlob]) -> None:
+        """Move staged blobs into ``blobs/`` (an existing blob of the same hash wins: same bytes)."""
+        touched: set[Path] = set()
+        for blob in staged:
+            final = self.blob_path(blob.entry.sha256)
+            if not blob.tmp_path.exists():
+                if not final.exists():
+                    raise HubError(500, f"Staged content {blob.entry.sha256} disappeared before the commit")
+                continue
+            if final.exists():
+                blob.tmp_path.unlink()
+                continue
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(blob.tmp_path, final)
+            touched.add(final.parent)
+        for folder in touched:
+            self._fsync_dir(folder)
+
+    # ------------------------------------------------------------------ repositories
+
+    def _meta_from_json(self, key: RepoKey, data: Mapping[str, Any]) -> RepoMeta:
+        return RepoMeta(
+            key=key,
+            uid=str(data.get("uid", "")),
+            private=bool(data.get("private", False)),
+            created_at=str(data.get("created_at", "")),
+            extra=dict(data.get("extra", {})),
+        )
+
+    def get_repo(self, key: RepoKey) -> RepoMeta:
+        """Read ``repo.json``; 404 ``RepoNotFound`` if the repository does not exist.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        folder = self.repo_dir(key)
+        try:
+            data = self._read_json(folder / "repo.json")
+            if not (folder / "refs.json").exists():
+                raise FileNotFoundError
+        except (FileNotFoundError, NotADirectoryError):
+            raise HubError.repo_not_found(key.repo_id) from None
+        return self._meta_from_json(key, data)
+
+    def repo_exists(self, key: RepoKey) -> bool:
+        """Whether the repository exists.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        try:
+            self.get_repo(key)
+        except HubError:
+            return False
+        return True
+
+    def create_repo(
+        self, key: RepoKey, *, private: bool, author: str, extra: Mapping[str, Any] | None = None
+    ) -> RepoMeta:
+        """Create a repository with an initial commit holding ``.gitattributes`` (as huggingface.co does).
+
+        The folder is built under ``tmp/`` and renamed into place, so a repository either exists
+        completely or not at all. 409 if it exists.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        final = self.repo_dir(key)
+        with self.repo_lock(key):
+            if (final / "repo.json").exists():
+                raise HubError(409, f"You already created this {key.type} repo: {key.repo_id}")
+            build = self.tmp_dir / f"repo-{secrets.token_hex(8)}"
+            build.mkdir()
+            try:
+                meta = RepoMeta(key=key, uid=secrets.token_hex(12), private=private, created_at=utc_now(),
+                                extra=dict(extra or {}))
+                staged = self.stage_blob(_INITIAL_GITATTRIBUTES)
+                self._publish([staged])
+                commit = self._new_commit(
+                    parent=None,
+                    author=author,
+                    summary="initial commit",
+                    description="",
+                    files={".gitattributes": staged.entry},
+                    date=meta.created_at,
+                )
+                self._write_json_atomic(build / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
+                self._write_json_atomic(
+                    build / "repo.json",
+                    {"uid": meta.uid, "private": meta.private, "created_at": meta.created_at,
+                     "extra": meta.extra, "type": key.type, "id": key.repo_id},
+                )
+                self._write_json_atomic(build / "refs.json", {"branches": {DEFAULT_BRANCH: commit.id}, "tags": {}})
+                final.parent.mkdir(parents=True, exist_ok=True)
+                if final.exists():  # an empty leftover folder (never a repository: no repo.json)
+                    shutil.rmtree(final)
+                os.rename(build, final)
+                self._fsync_dir(final.parent)
+            except BaseException:
+                shutil.rmtree(build, ignore_errors=True)
+                raise
+        return meta
+
+    def delete_repo(self, key: RepoKey) -> None:
+        """Delete a repository: renamed into ``trash/`` at once (atomic), then removed. 404 if missing.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        folder = self.repo_dir(key)
+        with self.repo_lock(key):
+            self.get_repo(key)
+            grave = self.trash_dir / f"{key.type}-{key.namespace}-{key.name}-{secrets.token_hex(6)}"
+            os.rename(folder, grave)
+            self._fsync_dir(folder.parent)
+        with self._guard:
+            prefix = str(folder)
+            for cache_key in [k for k in self._commit_cache if k[0] == prefix]:
+                del self._commit_cache[cache_key]
+        shutil.rmtree(grave, ignore_errors=True)
+
+    def set_private(self, key: RepoKey, private: bool) -> RepoMeta:
+        """Change a repository's visibility.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        folder = self.repo_dir(key)
+        with self.repo_lock(key):
+            data = self._read_json(folder / "repo.json") if self.repo_exists(key) else None
+            if data is None:
+                raise HubError.repo_not_found(key.repo_id)
+            data["private"] = bool(private)
+            self._write_json_atomic(folder / "repo.json", data)
+        return self._meta_from_json(key, data)
+
+    def list_repos(self, repo_type: str) -> list[RepoMeta]:
+        """Every repository of a type, sorted by id.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        out: list[RepoMeta] = []
+        base = self.repos_dir / f"{repo_type}s"
+        if not base.is_dir():
+            return out
+        for ns_dir in sorted(base.iterdir()):
+            if not ns_dir.is_dir():
+                continue
+            for repo_dir in sorted(ns_dir.iterdir()):
+                try:
+                    key = RepoKey(repo_type, ns_dir.name, repo_dir.name)
+                    out.append(self.get_repo(key))
+                except HubError:
+                    continue
+        return out
+
+    # ------------------------------------------------------------------ refs and commits
+
+    def read_refs(self, key: RepoKey) -> dict[str, Any]:
+        """The repository's ``refs.json``: ``{"branches": {name: sha}, "tags": {name: {"commit", "message"}}}``.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        try:
+            data: dict[str, Any] = dict(self._read_json(self.repo_dir(key) / "refs.json"))
+        except (FileNotFoundError, NotADirectoryError):
+            raise HubError.repo_not_found(key.repo_id) from None
+        data.setdefault("branches", {})
+        data.setdefault("tags", {})
+        return data
+
+    @staticmethod
+    def _commit_to_json(commit: Commit) -> dict[str, Any]:
+        return {
+            "format": _MANIFEST_FORMAT,
+            "id": commit.id,
+            "parent": commit.parent,
+            "date": commit.date,
+            "author": commit.author,
+            "summary": commit.summary,
+            "description": commit.description,
+            "files": {path: entry.to_json() for path, entry in sorted(commit.files.items())},
+        }
+
+    def read_commit(self, key: RepoKey, sha: str) -> Commit:
+        """Load a commit manifest (cached: manifests never change). 404 ``RevisionNotFound`` if absent.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        folder = self.repo_dir(key)
+        path = folder / "commits" / f"{sha}.json"
+        cache_key = (str(folder), sha)
+        if not is_commit_sha(sha) or not path.exists():
+            raise HubError.revision_not_found(key.repo_id, sha)
+        with self._guard:
+            cached = self._commit_cache.get(cache_key)
+            if cached is not None:
+                self._commit_cache.move_to_end(cache_key)
+                return cached
+        data = self._read_json(path)
+        commit = Commit(
+            id=data["id"],
+            parent=data.get("parent"),
+            date=data.get("date", ""),
+            author=data.get("author", ""),
+            summary=data.get("summary", ""),
+            description=data.get("description", ""),
+            files={p: FileEntry(e["sha256"], e["oid"], int(e["size"])) for p, e in data["files"].items()},
+        )
+        with self._guard:
+            self._commit_cache[cache_key] = commit
+            while len(self._commit_cache) > self._cache_size:
+                self._commit_cache.popitem(last=False)
+        return commit
+
+    def resolve(self, key: RepoKey, revision: str) -> Commit:
+        """Resolve a commit id, branch, tag, ``refs/heads/X`` or ``refs/tags/X`` to its commit.
+
+        404 ``RepoNotFound`` if the repository is missing, ``RevisionNotFound`` if the revision is.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        refs = self.read_refs(key)
+        if is_commit_sha(revision):
+            return self.read_commit(key, revision)
+        sha: str | None = None
+        if revision.startswith("refs/heads/"):
+            sha = refs["branches"].get(revision[len("refs/heads/"):])
+        elif revision.startswith("refs/tags/"):
+            tag = refs["tags"].get(revision[len("refs/tags/"):])
+            sha = tag["commit"] if tag else None
+        elif revision in refs["branches"]:
+            sha = refs["branches"][revision]
+        elif revision in refs["tags"]:
+            sha = refs["tags"][revision]["commit"]
+        if sha is None:
+            raise HubError.revision_not_found(key.repo_id, revision)
+        return self.read_commit(key, sha)
+
+    def _new_commit(
+        self,
+        *,
+        parent: str | None,
+        author: str,
+        summary: str,
+        description: str,
+        files: Mapping[str, FileEntry],
+        date: str | None = None,
+    ) -> Commit:
+        date = date or utc_now()
+        digest = hashlib.sha1()
+        header = json.dumps(
+            {"parent": parent, "author": author, "summary": summary, "description": description,
+             "date": date, "nonce": secrets.token_hex(8)},
+            sort_keys=True,
+        )
+        digest.update(header.encode())
+        for path in sorted(files):
+            digest.update(f"\n{path}\x00{files[path].oid}".encode())
+        return Commit(
+            id=digest.hexdigest(), parent=parent, date=date, author=author, summary=summary,
+            description=description, files=dict(files),
+        )
+
+    def commit(
+        self,
+        key: RepoKey,
+        branch: str,
+        operations: Sequence[tuple[str, str, FileEntry | None]],
+        staged: Sequence[StagedBlob],
+        *,
+        summary: str,
+        description: str,
+        author: str,
+        parent_commit: str | None = None,
+    ) -> Commit:
+        """Apply a commit to a branch, all or nothing.
+
+        ``operations`` are ``("add", path, entry)``, ``("delete_file", path, None)`` or
+        ``("delete_folder", path, None)``, applied in order to the branch head's files.
+        Raises (and changes nothing) on: missing repository or branch (404), ``parent_commit``
+        that is not the head (412), deletion of a missing entry (404 ``EntryNotFound``), a path
+        that would be both a file and a folder (400). On success the staged blobs join the store,
+        the manifest is written, then the branch ref moves.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        try:
+            with self.repo_lock(key):
+                self.get_repo(key)
+                refs = self.read_refs(key)
+                head_sha = refs["branches"].get(branch)
+                if head_sha is None:
+                    raise HubError.revision_not_found(key.repo_id, branch)
+                if parent_commit is not None and parent_commit != head_sha:
+                    raise HubError(
+                        412,
+                        f"A commit has happened since {parent_commit} on branch {branch!r} (head is {head_sha}): "
+                        "fetch the new head and try again",
+                    )
+                head = self.read_commit(key, head_sha)
+                files = dict(head.files)
+                for kind, path, entry in operations:
+                    if kind == "add":
+                        assert entry is not None
+                        files[path] = entry
+                    elif kind == "delete_file":
+                        if path not in files:
+                            raise HubError(
+                                404,
+                                f"A file with this name doesn't exist: {path!r} (in {key.repo_id}@{branch})",
+                                "EntryNotFound",
+                            )
+                        del files[path]
+                    elif kind == "delete_folder":
+                        prefix = path.rstrip("/") + "/"
+                        doomed = [p for p in files if p.startswith(prefix)]
+                        if not doomed:
+                            raise HubError(
+                                404, f"A folder with this name doesn't exist: {path!r} (in {key.repo_id}@{branch})",
+                                "EntryNotFound",
+                            )
+                        for p in doomed:
+                            del files[p]
+                    else:  # pragma: no cover - the parser only produces the three kinds
+                        raise HubError(400, f"Unknown operation {kind!r}")
+                for path in files:
+                    parts = path.split("/")
+                    for i in range(1, len(parts)):
+                        if "/".join(parts[:i]) in files:
+                            raise HubError(
+                                400, f"Path conflict: {path!r} needs {'/'.join(parts[:i])!r} to be a folder, "
+                                "but it is a file"
+                            )
+                self._publish(staged)
+                commit = self._new_commit(
+                    parent=head_sha, author=author, summary=summary, description=description, files=files
+                )
+                folder = self.repo_dir(key)
+                self._write_json_atomic(folder / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
+                refs["branches"][branch] = commit.id
+                self._write_json_atomic(folder / "refs.json", refs)
+                return commit
+        finally:
+            self.discard(staged)
+
+    def create_tag(self, key: RepoKey, tag: str, revision: str, message: str | None) -> str:
+        """Tag the commit a revision points to; 409 if the tag exists. Returns the commit id.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        validate_ref_name(tag, "tag")
+        with self.repo_lock(key):
+            commit = self.resolve(key, revision)
+            refs = self.read_refs(key)
+            if tag in refs["tags"]:
+                raise HubError(409, f"Tag {tag!r} already exists in {key.repo_id}")
+            refs["tags"][tag] = {"commit": commit.id, "message": message or "", "date": utc_now()}
+            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+            return commit.id
+
+    def delete_tag(self, key: RepoKey, tag: str) -> None:
+        """Delete a tag; 404 ``RevisionNotFound`` if it does not exist (the commit stays).
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        with self.repo_lock(key):
+            refs = self.read_refs(key)
+            if tag not in refs["tags"]:
+                raise HubError.revision_not_found(key.repo_id, tag)
+            del refs["tags"][tag]
+            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+
+    def create_branch(self, key: RepoKey, branch: str, starting_point: str | None) -> str:
+        """Create a branch at a revision (default: the default branch's head); 409 if it exists.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        validate_ref_name(branch, "branch")
+        with self.repo_lock(key):
+            commit = self.resolve(key, starting_point or DEFAULT_BRANCH)
+            refs = self.read_refs(key)
+            if branch in refs["branches"]:
+                raise HubError(409, f"Branch {branch!r} already exists in {key.repo_id}")
+            refs["branches"][branch] = commit.id
+            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+            return commit.id
+
+    def delete_branch(self, key: RepoKey, branch: str) -> None:
+        """Delete a branch (not the default one); 404 ``RevisionNotFound`` if it does not exist.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if branch == DEFAULT_BRANCH:
+            raise HubError(403, f"The default branch {DEFAULT_BRANCH!r} cannot be deleted")
+        with self.repo_lock(key):
+            refs = self.read_refs(key)
+            if branch not in refs["branches"]:
+                raise HubError.revision_not_found(key.repo_id, branch)
+            del refs["branches"][branch]
+            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+
+    def history(self, key: RepoKey, commit: Commit, limit: int = 10_000) -> list[Commit]:
+        """The commit and its ancestors, newest first (at most ``limit``).
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        out = [commit]
+        while out[-1].parent is not None and len(out) < limit:
+            out.append(self.read_commit(key, out[-1].parent))
+        return out
+
+    def last_commits(self, key: RepoKey, commit: Commit, paths: Sequence[str], limit: int = 1000) -> dict[str, Commit]:
+        """For each path (file or folder), the newest commit up to ``commit`` that changed it.
+
+        Walks at most ``limit`` commits; paths unchanged that far back get the oldest commit seen.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        def state(c: Commit, path: str) -> Any:
+            if path in c.files:
+                return c.files[path].oid
+            prefix = path + "/"
+            return tuple(sorted((p, e.oid) for p, e in c.files.items() if p.startswith(prefix)))
+
+        found: dict[str, Commit] = {}
+        pending = list(dict.fromkeys(paths))
+        current = commit
+        steps = 0
+        while pending:
+            if current.parent is None or steps >= limit:
+                for path in pending:
+                    found[path] = current
+                break
+            parent = self.read_commit(key, current.parent)
+            still: list[str] = []
+            for path in pending:
+                if state(current, path) != state(parent, path):
+                    found[path] = current
+                else:
+                    still.append(path)
+            pending = still
+            current = parent
+            steps += 1
+        return found

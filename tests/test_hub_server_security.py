@@ -1,0 +1,271 @@
+"""Tokens, namespaces, private repositories, rejected names and paths, body limits.
+
+Bad inputs are sent both through the real client (which validates some of them itself) and as
+raw HTTP with ``http.client`` (which sends them byte for byte), and the data folder is checked
+afterwards for anything written where it should not be.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from course_utils.hub_server import LocalHub
+from course_utils.hub_server.validation import HubError, validate_ref_name, validate_repo_path
+from hub_fixtures import raw_request
+
+pytestmark = pytest.mark.main_env
+
+
+def ndjson(*items: dict) -> bytes:
+    return b"".join(json.dumps(item).encode() + b"\n" for item in items)
+
+
+def file_line(path: str, content: bytes) -> dict:
+    return {"key": "file", "value": {"path": path, "content": base64.b64encode(content).decode(), "encoding": "base64"}}
+
+
+HEADER = {"key": "header", "value": {"summary": "test", "description": ""}}
+
+
+def all_files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_writes_need_the_right_token(hub, hub_api):
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    hub_api.create_repo("learner/guarded")
+    anonymous = HfApi(endpoint=hub.url, token=False)
+    impostor = HfApi(endpoint=hub.url, token="hf_wrong_token")
+
+    for api, status in ((anonymous, 401), (impostor, 401)):
+        with pytest.raises(HfHubHTTPError) as info:
+            api.create_repo("learner/sneaky")
+        assert info.value.response.status_code == status
+        with pytest.raises(HfHubHTTPError) as info:
+            api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id="learner/guarded")
+        assert info.value.response.status_code == status
+        with pytest.raises(HfHubHTTPError) as info:
+            api.create_tag("learner/guarded", tag="t")
+        assert info.value.response.status_code == status
+        with pytest.raises(HfHubHTTPError) as info:
+            api.delete_repo("learner/guarded")
+        assert info.value.response.status_code == status
+
+    # A wrong token is refused even for reads (as huggingface.co does); no token may read public repos.
+    with pytest.raises(HfHubHTTPError) as info:
+        impostor.repo_info("learner/guarded")
+    assert info.value.response.status_code == 401
+    assert anonymous.repo_info("learner/guarded").id == "learner/guarded"
+    assert raw_request(hub, "GET", "/api/whoami-v2")[0] == 401
+    with pytest.raises(HfHubHTTPError) as info:
+        impostor.whoami()
+    assert info.value.response.status_code == 401
+
+    assert hub_api.list_repo_files("learner/guarded") == [".gitattributes"]
+    assert hub_api.repo_exists("learner/guarded") and not hub_api.repo_exists("learner/sneaky")
+
+    status, headers, body = raw_request(hub, "POST", "/api/repos/create", {"name": "raw"})
+    assert status == 401 and "Authentication required" in body["error"]
+    status, headers, body = raw_request(hub, "POST", "/api/repos/create", {"name": "raw"}, token="nope")
+    assert status == 401 and body["error"] == headers["x-error-message"] == "Invalid credentials in Authorization header"
+
+
+def test_other_namespaces_are_forbidden(hub, hub_api):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with pytest.raises(HfHubHTTPError) as info:
+        hub_api.create_repo("someone-else/model")
+    assert info.value.response.status_code == 403
+    assert "someone-else" in str(info.value)
+
+    # A repository that exists in another namespace (made directly in storage) cannot be written to.
+    from course_utils.hub_server.storage import RepoKey
+
+    hub.storage.create_repo(RepoKey("model", "someone-else", "theirs"), private=False, author="someone-else")
+    before = hub_api.repo_info("someone-else/theirs").sha
+    for action in (
+        lambda: hub_api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id="someone-else/theirs"),
+        lambda: hub_api.create_tag("someone-else/theirs", tag="mine"),
+        lambda: hub_api.delete_repo("someone-else/theirs"),
+        lambda: hub_api.create_branch("someone-else/theirs", branch="mine"),
+    ):
+        with pytest.raises(HfHubHTTPError) as info:
+            action()
+        assert info.value.response.status_code == 403
+    assert hub_api.repo_info("someone-else/theirs").sha == before
+    assert hub_api.list_repo_refs("someone-else/theirs").tags == []
+
+    # The organization the server was started with is allowed.
+    assert hub_api.create_repo("course-org/shared").repo_id == "course-org/shared"
+    hub_api.upload_file(path_or_fileobj=b"ok", path_in_repo="ok.txt", repo_id="course-org/shared")
+
+
+def test_private_repositories_need_the_token_to_read(hub, hub_api, tmp_path):
+    from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    hub_api.create_repo("learner/secret", private=True)
+    hub_api.upload_file(path_or_fileobj=b"classified", path_in_repo="s.txt", repo_id="learner/secret")
+    anonymous = HfApi(endpoint=hub.url, token=False)
+
+    with pytest.raises(RepositoryNotFoundError):
+        anonymous.repo_info("learner/secret")
+    with pytest.raises(RepositoryNotFoundError):
+        anonymous.list_repo_files("learner/secret")
+    with pytest.raises(RepositoryNotFoundError):
+        hf_hub_download("learner/secret", "s.txt", endpoint=hub.url, token=False, cache_dir=tmp_path / "a")
+    with pytest.raises(RepositoryNotFoundError):
+        snapshot_download("learner/secret", endpoint=hub.url, token=False, cache_dir=tmp_path / "b")
+    assert not anonymous.repo_exists("learner/secret")
+    # Same answer as a repository that does not exist: existence does not leak.
+    missing = raw_request(hub, "GET", "/learner/nothing-here/resolve/main/s.txt")
+    hidden = raw_request(hub, "GET", "/learner/secret/resolve/main/s.txt")
+    assert missing[0] == hidden[0] == 404
+    assert missing[1]["x-error-code"] == hidden[1]["x-error-code"] == "RepoNotFound"
+
+    path = hf_hub_download("learner/secret", "s.txt", endpoint=hub.url, token=hub.token, cache_dir=tmp_path / "c")
+    assert Path(path).read_bytes() == b"classified"
+    assert hub_api.repo_info("learner/secret").private is True
+
+
+@pytest.mark.parametrize(
+    "bad", ["../x", "a/../../b", "/abs", "a\\b", "a//b", "a/./b", "trailing/", ".git/config", "nul\x00byte",
+            "new\nline", "x" * 1001, "", "..", "a/" + "b" * 256],
+)
+def test_validate_repo_path_rejects(bad):
+    with pytest.raises(HubError) as info:
+        validate_repo_path(bad)
+    assert info.value.status == 400
+
+
+@pytest.mark.parametrize("good", ["a.txt", "dir/sub/file.bin", ".gitattributes", "a..b/c", "spaces ok/é.txt"])
+def test_validate_repo_path_accepts(good):
+    assert validate_repo_path(good) == good
+
+
+@pytest.mark.parametrize("bad", ["", "..", "a..b", "refs/heads/x", "-x", "a//b", "HEAD", "0" * 40, "x.lock", "a b"])
+def test_validate_ref_name_rejects(bad):
+    with pytest.raises(HubError):
+        validate_ref_name(bad)
+
+
+def test_traversal_and_bad_paths_are_rejected(hub, hub_api, tmp_path):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    hub_api.create_repo("learner/target")
+    hub_api.upload_file(path_or_fileobj=b"safe", path_in_repo="safe.txt", repo_id="learner/target")
+    head = hub_api.repo_info("learner/target").sha
+    data_dir = tmp_path / "data"
+    files_before = all_files(data_dir)
+
+    # Through the client: it refuses '..' itself; the server refuses what the client lets through.
+    for bad in ("../x", "a/../../b"):
+        with pytest.raises(ValueError):
+            hub_api.upload_file(path_or_fileobj=b"evil", path_in_repo=bad, repo_id="learner/target")
+    for bad in ("a\\b", "a//b", "dir/./b"):
+        with pytest.raises(HfHubHTTPError) as info:
+            hub_api.upload_file(path_or_fileobj=b"evil", path_in_repo=bad, repo_id="learner/target")
+        assert info.value.response.status_code == 400
+    # The client strips the leading '/' of '/abs' (it becomes 'abs', inside the repository).
+    hub_api.upload_file(path_or_fileobj=b"rel", path_in_repo="/abs", repo_id="learner/target")
+    assert "abs" in hub_api.list_repo_files("learner/target")
+    head = hub_api.repo_info("learner/target").sha
+    files_before = all_files(data_dir)
+
+    # Raw HTTP: commit lines, preupload, downloads and tree listings with each bad path.
+    bad_paths = ["../x", "a/../../b", "/abs", "a\\b", "a//b", "../../../../../../tmp/evil", "..", "x/\x00"]
+    for bad in bad_paths:
+        status, _, body = raw_request(
+            hub, "POST", "/api/models/learner/target/commit/main", ndjson(HEADER, file_line(bad, b"evil")),
+            token=hub.token, headers={"Content-Type": "application/x-ndjson"},
+        )
+        assert status == 400 and "Invalid path" in body["error"], (bad, body)
+        status, _, body = raw_request(
+            hub, "POST", "/api/models/learner/target/preupload/main", {"files": [{"path": bad, "size": 1, "sample": ""}]},
+            token=hub.token,
+        )
+        assert status == 400 and "error" in body, bad
+    for target in (
+        "/learner/target/resolve/main/../../../../etc/passwd",
+        "/learner/target/resolve/main/..%2F..%2Fsafe.txt",
+        "/learner/target/resolve/main/a%5Cb",
+        "/learner/target/resolve/main/a//b",
+        "/learner/target/resolve/main/%2Fetc%2Fpasswd",
+        "/api/models/learner/target/tree/main/..%2F..",
+        "/api/models/learner/target/tree/main/a%00b",
+        "/api/models/learner/target/revision/..%2F..%2Fmain",
+        "/learner/%ff/resolve/main/x",
+    ):
+        status, _, body = raw_request(hub, "GET", target)
+        assert status == 400 and isinstance(body["error"], str), (target, status, body)
+
+    # Repository names that would climb out of repos/ or are not names at all.
+    for payload in (
+        {"name": ".."}, {"name": "../../evil"}, {"name": "x", "organization": "../.."}, {"name": "a..b"},
+        {"name": "-lead"}, {"name": "x" * 97}, {"name": "sp ace"}, {"name": "a", "organization": "datasets"},
+        {"name": "ok", "type": "kernel-of-evil"},
+    ):
+        status, _, body = raw_request(hub, "POST", "/api/repos/create", payload, token=hub.token)
+        assert status == 400 and "error" in body, payload
+    for target in ("/api/models/learner/..%2F..", "/api/models/../learner", "/api/models/learner/..", "/../learner/x/resolve/main/f"):
+        status, _, body = raw_request(hub, "GET", target)
+        assert status in (400, 404) and "error" in body, target
+
+    # Nothing was written: same files in the data folder, nothing beside it, same head.
+    assert all_files(data_dir) == files_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    assert not any(p.name in ("evil", "x", "b", "passwd") for p in tmp_path.rglob("*"))
+    assert hub_api.repo_info("learner/target").sha == head
+    assert sorted(hub_api.list_repo_files("learner/target")) == [".gitattributes", "abs", "safe.txt"]
+
+
+def test_body_limits_and_malformed_requests(tmp_path, hub_online):
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with LocalHub(tmp_path / "data", max_commit_bytes=64 << 10, max_json_bytes=2048) as hub:
+        api = HfApi(endpoint=hub.url, token=hub.token)
+        api.create_repo("learner/small")
+
+        status, _, body = raw_request(hub, "POST", "/api/repos/create", {"name": "x" * 50, "pad": "y" * 4096},
+                                      token=hub.token)
+        assert status == 413 and "too large" in body["error"]
+        # A commit announced larger than the limit is refused before its body is read.
+        status, headers, body = raw_request(
+            hub, "POST", "/api/models/learner/small/commit/main", b"{}",
+            token=hub.token, headers={"Content-Type": "application/x-ndjson", "Content-Length": str(65 << 10)},
+        )
+        assert status == 413 and "too large" in body["error"]
+        # The client is told at preupload time that a file cannot fit.
+        with pytest.raises(HfHubHTTPError) as info:
+            api.upload_file(path_or_fileobj=os.urandom(60 << 10), path_in_repo="big.bin", repo_id="learner/small")
+        assert info.value.response.status_code == 413
+        api.upload_file(path_or_fileobj=os.urandom(10 << 10), path_in_repo="fits.bin", repo_id="learner/small")
+
+        for target, payload, expected in [
+            ("/api/repos/create", b"{not json", 400),
+            ("/api/repos/create", b"[1, 2]", 400),
+            ("/api/models/learner/small/tag/main", b'{"tag": "../x"}', 400),
+            ("/api/models/learner/small/tag/main", b'{"tag": 12}', 400),
+            ("/api/models/learner/small/branch/..", b"{}", 400),
+            ("/api/models/learner/small/tag/nope", b'{"tag": "t"}', 404),
+            ("/api/models/learner/small/nonsense/main", b"{}", 404),
+        ]:
+            status, _, body = raw_request(hub, "POST", target, payload, token=hub.token,
+                                          headers={"Content-Type": "application/json"})
+            assert status == expected and isinstance(body["error"], str), (target, status, body)
+        status, _, body = raw_request(hub, "POST", "/api/models/learner/small/commit/main", ndjson(HEADER),
+                                      token=hub.token, headers={"Content-Type": "text/plain"})
+        assert status == 415 and "ndjson" in body["error"]
+        status, _, body = raw_request(hub, "POST", "/api/models/learner/small/commit/main?create_pr=1",
+                                      ndjson(HEADER), token=hub.token,
+                                      headers={"Content-Type": "application/x-ndjson"})
+        assert status == 400 and "Pull requests" in body["error"]
+        assert sorted(api.list_repo_files("learner/small")) == [".gitattributes", "fits.bin"]
