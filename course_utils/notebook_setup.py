@@ -5,6 +5,7 @@ Used in every notebook: ``assets = setup("01_trainer_weighted_loss", PROFILE)``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import sys
@@ -40,7 +41,11 @@ def in_colab() -> bool:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy, and torch or TensorFlow when they are installed."""
+    """Seed Python, NumPy, torch (when installed) and TensorFlow (when already imported).
+
+    Imports no Hugging Face library, so a notebook can still set ``HF_ENDPOINT`` afterwards
+    (``huggingface_hub`` reads it once, at import).
+    """
     random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     try:
@@ -49,25 +54,27 @@ def seed_everything(seed: int) -> None:
         np.random.seed(seed)
     except ImportError:  # pragma: no cover - numpy is in both environments
         pass
-    try:
-        from transformers import set_seed
+    if importlib.util.find_spec("torch") is not None:
+        import torch
 
-        set_seed(seed)
-    except ImportError:  # pragma: no cover - transformers is in both environments
-        pass
+        torch.manual_seed(seed)
+        if torch.cuda.is_available():
+            torch.cuda.manual_seed_all(seed)
+    if "tensorflow" in sys.modules:  # never import it here: TF_USE_LEGACY_KERAS must come first
+        sys.modules["tensorflow"].random.set_seed(seed)
 
 
 def _silence_progress_bars() -> None:
+    # The libraries read these variables when they are imported; for any already imported,
+    # switch their bars off directly. Nothing is imported here (see seed_everything).
     os.environ.update(_QUIET_VARIABLES)
     for module, function in (
         ("huggingface_hub.utils", "disable_progress_bars"),
         ("datasets", "disable_progress_bars"),
         ("transformers.utils.logging", "disable_progress_bar"),
     ):
-        try:
-            getattr(__import__(module, fromlist=[function]), function)()
-        except (ImportError, AttributeError):
-            pass
+        if module in sys.modules:
+            getattr(sys.modules[module], function)()
 
 
 def _plot_style() -> None:

@@ -49,3 +49,34 @@ def test_quiet_setup_turns_progress_bars_off(monkeypatch: pytest.MonkeyPatch) ->
     from datasets.utils.logging import is_progress_bar_enabled
 
     assert not is_progress_bar_enabled()
+
+
+def test_setup_imports_no_hugging_face_library() -> None:
+    # huggingface_hub reads HF_ENDPOINT once, at import: notebook 03 sets it after setup().
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from course_utils.notebook_setup import setup\n"
+        "setup('03_hub', 'smoke')\n"
+        "print(sorted(m for m in ('huggingface_hub', 'transformers', 'datasets', 'tensorflow') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_quiet_setup_reaches_libraries_imported_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from course_utils.notebook_setup import setup\n"
+        "setup('00_setup_check', 'smoke')\n"
+        "import datasets, huggingface_hub.utils as hf\n"
+        "print(datasets.is_progress_bar_enabled(), hf.are_progress_bars_disabled())\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k not in notebook_setup._QUIET_VARIABLES}
+    env["COURSE_QUIET"] = "1"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False True"
