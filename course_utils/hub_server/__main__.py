@@ -8,7 +8,7 @@ Binds 127.0.0.1 unless ``--host`` says otherwise (``--host 0.0.0.0`` shares it w
 network: every learner then uses the same token). Without ``--token`` the token comes from
 ``COURSE_HUB_TOKEN`` or is generated and printed.
 
-Used in notebooks/03_hub.ipynb (the setup cell tells learners to run it) and the tests.
+Used in notebooks/03_hub.ipynb (notebook 03 mentions it for learners who want a Hub of their own) and the tests.
 """
 
 from __future__ import annotations

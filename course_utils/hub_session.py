@@ -1,0 +1,299 @@
+"""Connect a notebook to a Hub: the course's local server (smoke profile) or huggingface.co (full).
+
+Used in notebooks/03_hub.ipynb, right after ``setup()`` and before anything imports
+``huggingface_hub``, ``transformers`` or ``datasets``::
+
+    hub = connect_hub(assets)          # smoke: starts a local Hub; full: checks your login
+    repo_id = hub.repo_id("my-model")  # "learner/my-model" locally, "<your user>/my-model" on the Hub
+    ...
+    hub.close()
+
+Why the order matters: ``huggingface_hub`` and ``datasets`` read ``HF_ENDPOINT`` (and ``HF_HOME``)
+once, when they are imported, and every later call goes to that endpoint. So the connection
+sets those variables first, and refuses to go on (with a "restart the kernel" message) when the
+libraries were already imported with another endpoint.
+
+* **smoke** (``settings["hub"] == "local"``): a :class:`~course_utils.hub_server.LocalHub` on
+  127.0.0.1 and a free port, on a fresh temporary folder, so every run starts from an empty Hub.
+  ``HF_ENDPOINT`` and ``HF_TOKEN`` point at it, and ``HF_HOME`` at a throw-away folder next to it:
+  what the notebook downloads from the local Hub never mixes with your real Hugging Face cache, and
+  your own token is never sent to it. Offline switches (``HF_HUB_OFFLINE`` and friends) are lifted
+  for the notebook's process: the local Hub is on this machine. :meth:`HubConnection.close` stops
+  the server, deletes both folders and restores the environment (and runs by itself when the
+  process exits). Running the notebook again in the same kernel works: the new server takes the
+  port the libraries already know.
+* **full** (``settings["hub"] == "huggingface.co"``): the real Hub with your own token, from
+  ``hf auth login`` (``huggingface-cli login``) or the ``HF_TOKEN`` variable. The token is never
+  printed nor kept on the connection; the namespace is your user name, as ``whoami`` reports it.
+  An ``HF_ENDPOINT`` you set yourself (a mirror, a company Hub) is used instead of huggingface.co.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Mapping
+
+from course_utils.profiles import OFFLINE_MINILM, NotebookAssets
+
+__all__ = [
+    "HubConnection",
+    "HubLoginError",
+    "HubSessionError",
+    "base_model_id",
+    "connect_hub",
+    "imported_endpoints",
+]
+
+#: The value of ``settings["hub"]`` that selects the course's local server.
+LOCAL = "local"
+#: The local Hub's user: every repository of the smoke profile lives under this namespace.
+LOCAL_USER = "learner"
+
+#: Variables that send the libraries' caches somewhere else than ``HF_HOME``: unset for the local Hub.
+_CACHE_VARIABLES = (
+    "HF_HUB_CACHE",
+    "HUGGINGFACE_HUB_CACHE",
+    "HF_DATASETS_CACHE",
+    "HF_ASSETS_CACHE",
+    "HF_XET_CACHE",
+    "HF_MODULES_CACHE",
+    "TRANSFORMERS_CACHE",
+    "HF_TOKEN_PATH",
+    "HF_STORED_TOKENS_PATH",
+)
+#: Offline switches: the local Hub is on this machine, so the notebook's process goes "online".
+_OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+
+#: Where the checkpoints the course ships offline come from on the Hub.
+_OFFLINE_ORIGINS = {OFFLINE_MINILM: "sentence-transformers/all-MiniLM-L6-v2"}
+
+_LOGIN_HINT = (
+    "run `hf auth login` (or `huggingface-cli login`) in a terminal, or call "
+    "`huggingface_hub.login()` in a cell, or set the HF_TOKEN environment variable"
+)
+
+
+class HubSessionError(RuntimeError):
+    """The Hugging Face libraries were imported with another endpoint: restart the kernel.
+
+    Used in notebooks/03_hub.ipynb (raised by :func:`connect_hub`).
+    """
+
+
+class HubLoginError(RuntimeError):
+    """No usable token for the real Hub (not logged in, or the token was refused).
+
+    Used in notebooks/03_hub.ipynb (raised by :func:`connect_hub` in the full profile).
+    """
+
+
+@dataclass(eq=False)
+class HubConnection:
+    """Where the notebook's Hub calls go: ``endpoint``, ``namespace`` (the user), ``local``.
+
+    Holds no token. ``close()`` stops a local Hub and deletes its data (idempotent); for the
+    real Hub it does nothing. Also a context manager.
+
+    Used in notebooks/03_hub.ipynb.
+    """
+
+    endpoint: str
+    namespace: str
+    local: bool
+    _server: Any = field(default=None, repr=False)
+    _folder: Path | None = field(default=None, repr=False)
+    _saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def repo_id(self, name: str) -> str:
+        """``namespace/name``: the id of a repository of yours.
+
+        Used in notebooks/03_hub.ipynb.
+        """
+        if "/" in name:
+            raise ValueError(f"Give a repository name without namespace, not {name!r}")
+        return f"{self.namespace}/{name}"
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` stopped the local Hub (always False for the real Hub).
+
+        Used in notebooks/03_hub.ipynb.
+        """
+        return self.local and self._server is None
+
+    def close(self) -> None:
+        """Stop the local Hub, delete its data and download cache, restore the environment.
+
+        Does nothing for the real Hub, or when already closed. Used in notebooks/03_hub.ipynb.
+        """
+        server, folder = self._server, self._folder
+        if server is None:
+            return
+        self._server = None
+        server.stop()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        _restore_env(self._saved_env)
+        self._saved_env = {}
+        if _state.get("current") is self:
+            _state.pop("current")
+
+    def __enter__(self) -> "HubConnection":
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+# What this module set up in this process: the open local connection ("current") and the
+# endpoint and folder the libraries were configured with ("configured"), for a second run.
+_state: dict[str, Any] = {}
+
+
+def imported_endpoints() -> dict[str, str]:
+    """The endpoints that already-imported Hugging Face modules read at import time.
+
+    ``{"huggingface_hub": ..., "datasets": ...}``, with only the modules imported so far (an
+    empty dict when neither is). transformers goes through huggingface_hub.
+
+    Used in notebooks/03_hub.ipynb (through :func:`connect_hub`) and the tests.
+    """
+    found: dict[str, str] = {}
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:
+        found["huggingface_hub"] = str(getattr(constants, "ENDPOINT", "")).rstrip("/")
+    ds_config = sys.modules.get("datasets.config")
+    if ds_config is not None:
+        found["datasets"] = str(getattr(ds_config, "HF_ENDPOINT", "")).rstrip("/")
+    return found
+
+
+def base_model_id(assets: NotebookAssets) -> str:
+    """The Hub id of the notebook's checkpoint, for a model card's ``base_model`` field.
+
+    A Hub checkpoint is its own id; the offline MiniLM of the smoke profile is a copy of
+    ``sentence-transformers/all-MiniLM-L6-v2``. Used in notebooks/03_hub.ipynb.
+    """
+    if assets.checkpoint is None:
+        raise ValueError(f"Notebook {assets.notebook} declares no checkpoint")
+    if assets.checkpoint in _OFFLINE_ORIGINS:
+        return _OFFLINE_ORIGINS[assets.checkpoint]
+    if assets.checkpoint.startswith(("offline:", "standin:")):
+        raise ValueError(f"{assets.checkpoint!r} has no counterpart on the Hub")
+    return assets.checkpoint
+
+
+def connect_hub(
+    assets: NotebookAssets, *, endpoint: str | None = None, user: str = LOCAL_USER
+) -> HubConnection:
+    """Connect to the Hub that the notebook's profile declares (``assets.settings["hub"]``).
+
+    Smoke profile (``"local"``): start a local Hub on a fresh temporary folder as ``user`` and
+    point ``HF_ENDPOINT``, ``HF_TOKEN`` and ``HF_HOME`` at it (see the module docstring); an
+    ``HF_ENDPOINT`` already in the environment is ignored. Full profile: use the real Hub with the
+    learner's token: ``endpoint`` if given, else ``$HF_ENDPOINT`` if set (a mirror or a private
+    Hub), else ``https://huggingface.co``.
+
+    Call it before importing ``huggingface_hub``, ``transformers`` or ``datasets``. Raises
+    :class:`HubSessionError` when they were imported with another endpoint (restart the
+    kernel), and :class:`HubLoginError` when the real Hub needs a token that is missing or
+    refused.
+
+    Used in notebooks/03_hub.ipynb.
+    """
+    hub = str(assets.settings.get("hub", LOCAL))
+    if hub == LOCAL:
+        return _connect_local(user)
+    return _connect_remote((endpoint or os.environ.get("HF_ENDPOINT") or f"https://{hub}").rstrip("/"))
+
+
+def _connect_local(user: str) -> HubConnection:
+    from course_utils.hub_server import LocalHub
+
+    current: HubConnection | None = _state.get("current")
+    if current is not None:  # the notebook runs again in the same kernel: one server at a time
+        current.close()
+    imported = imported_endpoints()
+    configured: Mapping[str, Any] | None = _state.get("configured")
+    if not imported:
+        folder, port = Path(tempfile.mkdtemp(prefix="course-hub-")), 0
+    elif configured is not None and set(imported.values()) == {configured["endpoint"]}:
+        # Imported by an earlier run of this notebook in this kernel: reuse its port and folder
+        # names, since the libraries keep the endpoint and cache paths they read then.
+        folder, port = configured["folder"], configured["port"]
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        raise HubSessionError(_imported_message(imported, "the course's local Hub"))
+
+    home = folder / "hf-home"
+    try:
+        server = LocalHub(folder / "hub-data", port=port, user=user, fsync=False).start()
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HubSessionError(
+            f"Could not start the local Hub on port {port} again ({exc.strerror or exc}): "
+            "restart the kernel and run the notebook from the top."
+        ) from exc
+    values = {
+        "HF_ENDPOINT": server.endpoint,
+        "HF_TOKEN": server.token,
+        "HF_HOME": str(home),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+    saved = {name: os.environ.get(name) for name in (*values, *_CACHE_VARIABLES, *_OFFLINE_VARIABLES)}
+    for name in (*_CACHE_VARIABLES, *_OFFLINE_VARIABLES):
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    connection = HubConnection(
+        endpoint=server.endpoint, namespace=user, local=True, _server=server, _folder=folder, _saved_env=saved
+    )
+    _state["current"] = connection
+    atexit.register(connection.close)  # a kernel shut down before the last cell leaves nothing behind
+    _state["configured"] = {"endpoint": server.endpoint, "folder": folder, "port": server.port}
+    return connection
+
+
+def _connect_remote(endpoint: str) -> HubConnection:
+    imported = imported_endpoints()
+    if any(value != endpoint for value in imported.values()):
+        raise HubSessionError(_imported_message(imported, endpoint))
+    os.environ["HF_ENDPOINT"] = endpoint
+    from huggingface_hub import HfApi, get_token
+
+    token = get_token()
+    if not token:
+        raise HubLoginError(f"The full profile works on {endpoint} with your own account: {_LOGIN_HINT}.")
+    try:
+        name = HfApi(endpoint=endpoint, token=token).whoami()["name"]
+    except Exception as exc:  # refused token, no network, offline mode: all mean "cannot log in"
+        raise HubLoginError(
+            f"Could not check your token with {endpoint} ({type(exc).__name__}). If the token is "
+            f"wrong or expired, {_LOGIN_HINT}; if you are offline, use the smoke profile."
+        ) from None
+    return HubConnection(endpoint=endpoint, namespace=str(name), local=False)
+
+
+def _imported_message(imported: Mapping[str, str], wanted: str) -> str:
+    found = ", ".join(f"{module} uses {value}" for module, value in sorted(imported.items()))
+    return (
+        f"The Hugging Face libraries were imported before connecting to {wanted} ({found}); they "
+        "read HF_ENDPOINT only once, at import. Restart the kernel and run the cells in order: "
+        "connect_hub(assets) comes before importing huggingface_hub, transformers or datasets."
+    )
+
+
+def _restore_env(saved: Mapping[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
