@@ -100,8 +100,8 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             "smoke",
             dataset="standin:emotion",
             checkpoint=OFFLINE_MINILM,
-            splits={"train": 1600, "validation": 400, "test": 400},
-            settings={"epochs": 2, "learning_rate": 1e-4, "batch_size": 32, "max_length": 64},
+            splits={"train": 1200, "validation": 400, "test": 400},
+            settings={"epochs": 3, "learning_rate": 3e-4, "batch_size": 32, "max_length": 64},
         ),
         "full": _declare(
             "01_trainer_weighted_loss",

@@ -1,0 +1,125 @@
+"""A check to run on the data right before ``trainer.train()``.
+
+The Trainer's own errors about bad inputs surface deep inside the training loop (a
+``KeyError`` in the collator, a loss of ``None``, a CUDA "device-side assert"). The mistakes
+behind them are few, and this check catches them up front with a message that says what is
+wrong and what to do. Needs only ``datasets`` and numpy (both environments).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+
+class PreflightError(ValueError):
+    """The data is not ready for training; the message says what to fix. Used in notebooks/01_trainer_weighted_loss.ipynb."""
+
+
+def check_before_training(dataset: Any, num_labels: int, class_weights: Any = None) -> None:
+    """Raise :class:`PreflightError` if ``dataset`` is not ready for a classification Trainer.
+
+    ``dataset`` is a ``datasets.Dataset`` or a ``DatasetDict`` (every split is checked;
+    classes must all be present in the ``train`` split, or in the dataset itself). In order, it
+    catches: a dataset that is not tokenized (no ``input_ids``), a ``label`` column not renamed
+    to ``labels``, no label column at all, label ids outside ``0 .. num_labels - 1``, a class
+    with no training example, and ``class_weights`` whose length is not ``num_labels``.
+    Returns ``None`` when all is well. Used in notebooks/01_trainer_weighted_loss.ipynb.
+    """
+    if isinstance(num_labels, bool) or not isinstance(num_labels, (int, np.integer)) or num_labels < 2:
+        raise PreflightError(f"num_labels must be an integer of at least 2, got {num_labels!r}.")
+    splits = _splits(dataset)
+    for split_name, split in splits.items():
+        _check_split(split_name, split, num_labels)
+    coverage_name = "train" if "train" in splits else next(iter(splits))
+    _check_every_class_present(coverage_name, splits[coverage_name], num_labels)
+    if class_weights is not None:
+        _check_weights(class_weights, num_labels)
+
+
+def _splits(dataset: Any) -> dict[str | None, Any]:
+    from datasets import Dataset, DatasetDict
+
+    if isinstance(dataset, DatasetDict):
+        if not dataset:
+            raise PreflightError("The DatasetDict has no splits; load the data first.")
+        return dict(dataset)
+    if isinstance(dataset, Dataset):
+        return {None: dataset}
+    raise PreflightError(
+        f"Expected a datasets.Dataset or DatasetDict, got {type(dataset).__name__}. "
+        "Convert your data with Dataset.from_pandas or load_dataset first."
+    )
+
+
+def _where(split_name: str | None) -> str:
+    return "The dataset" if split_name is None else f"Split {split_name!r}"
+
+
+def _check_split(split_name: str | None, split: Any, num_labels: int) -> None:
+    columns = set(split.column_names)
+    where = _where(split_name)
+    if "input_ids" not in columns:
+        raise PreflightError(
+            f"{where} has no 'input_ids' column: it is not tokenized yet. "
+            "Run dataset.map(tokenize, batched=True) with the checkpoint's tokenizer before training."
+        )
+    if "labels" not in columns:
+        if "label" in columns:
+            raise PreflightError(
+                f"{where} has a 'label' column but no 'labels': the model only computes a loss when it "
+                "receives 'labels'. Rename it with dataset.rename_column('label', 'labels')."
+            )
+        raise PreflightError(
+            f"{where} has no 'labels' column, so there is nothing to learn from. "
+            f"Add the class ids as a 'labels' column (columns now: {', '.join(sorted(columns))})."
+        )
+    ids = _label_ids(split)
+    if ids.size and not np.issubdtype(ids.dtype, np.integer):
+        raise PreflightError(
+            f"{where} holds labels of type {ids.dtype}, not integer class ids. "
+            "Map class names to ids first (ClassLabel.str2int, or cast the column to ClassLabel)."
+        )
+    outside = np.unique(ids[(ids < 0) | (ids >= num_labels)]) if ids.size else ids
+    if outside.size:
+        shown = ", ".join(str(int(v)) for v in outside[:10]) + (", ..." if outside.size > 10 else "")
+        raise PreflightError(
+            f"{where} has label ids {shown}, outside 0..{num_labels - 1} (num_labels={num_labels}). "
+            "Make num_labels match the dataset's ClassLabel, or fix the label ids."
+        )
+
+
+def _check_every_class_present(split_name: str | None, split: Any, num_labels: int) -> None:
+    ids = _label_ids(split)
+    counts = np.bincount(ids.astype(np.int64), minlength=num_labels)
+    empty = [int(c) for c in np.flatnonzero(counts == 0)]
+    if empty:
+        names = _class_names(split, num_labels)
+        described = ", ".join(f"{names[c]!r} (id {c})" if names else f"id {c}" for c in empty)
+        subject = f"class {described} has" if len(empty) == 1 else f"classes {described} have"
+        raise PreflightError(
+            f"In {_where(split_name).lower()}, {subject} no examples, so the model can never learn "
+            "to predict it. Use more data or a stratified split, or drop the class and lower num_labels."
+        )
+
+
+def _check_weights(class_weights: Any, num_labels: int) -> None:
+    if hasattr(class_weights, "detach"):
+        class_weights = class_weights.detach().cpu().numpy()
+    weights = np.asarray(class_weights, dtype=float)
+    if weights.ndim != 1 or weights.size != num_labels:
+        raise PreflightError(
+            f"class_weights has {weights.size} value(s) but num_labels is {num_labels}. "
+            "Compute one weight per class, in label-id order, from the training labels."
+        )
+
+
+def _label_ids(split: Any) -> np.ndarray:
+    return np.asarray(split.with_format("numpy")["labels"]).reshape(-1)
+
+
+def _class_names(split: Any, num_labels: int) -> Sequence[str] | None:
+    feature = split.features.get("labels")
+    names = getattr(feature, "names", None)
+    return names if names is not None and len(names) == num_labels else None

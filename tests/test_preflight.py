@@ -1,0 +1,170 @@
+"""The pre-flight check: a ready dataset passes, and every mistake it knows gets its message.
+
+Needs ``datasets`` (both environments); the torch-tensor case runs in the main environment.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from course_utils.preflight import PreflightError, check_before_training
+
+NAMES = ["sadness", "joy", "surprise"]
+
+
+def make(columns: dict, class_names: list[str] | None = NAMES):
+    """A Dataset from columns; label columns become a ClassLabel with ``class_names``."""
+    from datasets import ClassLabel, Dataset
+
+    data = Dataset.from_dict(columns)
+    for name in ("label", "labels"):
+        if class_names is not None and name in data.column_names:
+            data = data.cast_column(name, ClassLabel(names=class_names))
+    return data
+
+
+def ready(labels=(0, 1, 2, 1)):
+    return make(
+        {
+            "text": ["a"] * len(labels),
+            "input_ids": [[101, 7, 102]] * len(labels),
+            "attention_mask": [[1, 1, 1]] * len(labels),
+            "labels": list(labels),
+        }
+    )
+
+
+def test_a_ready_dataset_passes() -> None:
+    assert check_before_training(ready(), num_labels=3) is None
+
+
+def test_a_ready_dataset_dict_with_weights_passes() -> None:
+    from datasets import DatasetDict
+
+    data = DatasetDict({"train": ready(), "validation": ready((0, 0))})
+    assert check_before_training(data, num_labels=3, class_weights=[0.5, 0.7, 0.8]) is None
+
+
+def test_preflight_errors_are_value_errors() -> None:
+    assert issubclass(PreflightError, ValueError)
+
+
+def test_an_untokenized_dataset_is_caught() -> None:
+    raw = make({"text": ["i feel fine", "i am scared"], "label": [1, 2]})
+    with pytest.raises(PreflightError) as info:
+        check_before_training(raw, num_labels=3)
+    assert str(info.value) == (
+        "The dataset has no 'input_ids' column: it is not tokenized yet. "
+        "Run dataset.map(tokenize, batched=True) with the checkpoint's tokenizer before training."
+    )
+
+
+def test_a_label_column_not_renamed_is_caught() -> None:
+    data = ready().rename_column("labels", "label")
+    with pytest.raises(PreflightError) as info:
+        check_before_training(data, num_labels=3)
+    assert str(info.value) == (
+        "The dataset has a 'label' column but no 'labels': the model only computes a loss when it "
+        "receives 'labels'. Rename it with dataset.rename_column('label', 'labels')."
+    )
+
+
+def test_no_label_column_at_all_is_caught() -> None:
+    data = ready().remove_columns("labels")
+    with pytest.raises(PreflightError, match="has no 'labels' column, so there is nothing to learn from") as info:
+        check_before_training(data, num_labels=3)
+    assert "columns now: attention_mask, input_ids, text" in str(info.value)
+
+
+def test_the_split_is_named_in_a_dataset_dict() -> None:
+    from datasets import DatasetDict
+
+    data = DatasetDict({"train": ready(), "test": ready().rename_column("labels", "label")})
+    with pytest.raises(PreflightError, match="^Split 'test' has a 'label' column but no 'labels'"):
+        check_before_training(data, num_labels=3)
+
+
+def test_label_ids_outside_num_labels_are_caught() -> None:
+    with pytest.raises(PreflightError) as info:
+        check_before_training(ready((0, 1, 2, 1)), num_labels=2)
+    assert str(info.value) == (
+        "The dataset has label ids 2, outside 0..1 (num_labels=2). "
+        "Make num_labels match the dataset's ClassLabel, or fix the label ids."
+    )
+
+
+def test_negative_label_ids_are_caught() -> None:
+    data = make({"input_ids": [[1], [2]], "labels": [0, -100]}, class_names=None)
+    with pytest.raises(PreflightError, match=r"label ids -100, outside 0\.\.2"):
+        check_before_training(data, num_labels=3)
+
+
+def test_float_labels_are_caught() -> None:
+    data = make({"input_ids": [[1], [2]], "labels": [0.0, 1.0]}, class_names=None)
+    with pytest.raises(PreflightError, match="labels of type float64, not integer class ids"):
+        check_before_training(data, num_labels=3)
+
+
+def test_a_class_with_no_examples_is_named() -> None:
+    with pytest.raises(PreflightError) as info:
+        check_before_training(ready((0, 1, 1, 0)), num_labels=3)
+    assert str(info.value) == (
+        "In the dataset, class 'surprise' (id 2) has no examples, so the model can never learn to "
+        "predict it. Use more data or a stratified split, or drop the class and lower num_labels."
+    )
+
+
+def test_class_coverage_is_checked_on_the_train_split() -> None:
+    from datasets import DatasetDict
+
+    small_validation = DatasetDict({"train": ready(), "validation": ready((0,))})
+    assert check_before_training(small_validation, num_labels=3) is None
+    missing_in_train = DatasetDict({"train": ready((0, 0)), "validation": ready()})
+    with pytest.raises(PreflightError, match=r"^In split 'train', classes 'joy' \(id 1\), 'surprise' \(id 2\) have no"):
+        check_before_training(missing_in_train, num_labels=3)
+
+
+def test_classes_without_names_are_named_by_id() -> None:
+    data = make({"input_ids": [[1], [2]], "labels": [0, 0]}, class_names=None)
+    with pytest.raises(PreflightError, match=r"class id 1 has no examples"):
+        check_before_training(data, num_labels=2)
+
+
+@pytest.mark.parametrize("weights", [[1.0, 1.0], [1.0] * 4, [[1.0, 1.0, 1.0]]], ids=["short", "long", "2-D"])
+def test_weights_of_the_wrong_length_are_caught(weights) -> None:
+    with pytest.raises(PreflightError, match=r"^class_weights has \d value\(s\) but num_labels is 3\. Compute one"):
+        check_before_training(ready(), num_labels=3, class_weights=weights)
+
+
+@pytest.mark.main_env
+def test_weights_as_a_torch_tensor_are_checked() -> None:
+    import torch
+
+    check_before_training(ready(), num_labels=3, class_weights=torch.ones(3))
+    with pytest.raises(PreflightError, match="class_weights has 6 value"):
+        check_before_training(ready(), num_labels=3, class_weights=torch.ones(6))
+
+
+def test_something_that_is_not_a_dataset_is_caught() -> None:
+    with pytest.raises(PreflightError, match="Expected a datasets.Dataset or DatasetDict, got list"):
+        check_before_training([{"text": "hi", "label": 0}], num_labels=2)
+
+
+def test_an_empty_dataset_dict_is_caught() -> None:
+    from datasets import DatasetDict
+
+    with pytest.raises(PreflightError, match="has no splits"):
+        check_before_training(DatasetDict(), num_labels=2)
+
+
+@pytest.mark.parametrize("num_labels", [1, True, "6"])
+def test_num_labels_must_be_an_integer_of_at_least_two(num_labels) -> None:
+    with pytest.raises(PreflightError, match="num_labels must be an integer of at least 2"):
+        check_before_training(ready(), num_labels=num_labels)
+
+
+def test_the_untokenized_check_comes_first() -> None:
+    """The notebook's demo runs the check on raw data, which is wrong in two ways at once."""
+    raw = make({"text": ["x"], "label": [0]})
+    with pytest.raises(PreflightError, match="not tokenized yet"):
+        check_before_training(raw, num_labels=3)
