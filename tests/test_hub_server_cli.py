@@ -43,7 +43,12 @@ def test_cli_serves_and_stops(tmp_path, stop_signal):
         assert info.value.code == 401
     finally:
         proc.send_signal(stop_signal)
-        out, err = proc.communicate(timeout=20)
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"the server ignored signal {stop_signal!r} for 20 s")
     assert proc.returncode == 0
     assert "Local hub stopped." in out
     assert err == ""  # quiet: no per-request lines without --verbose

@@ -27,7 +27,7 @@ from .server import DEFAULT_USER, LocalHub, generate_token
 def build_parser() -> argparse.ArgumentParser:
     """The command line parser of ``python -m course_utils.hub_server``.
 
-    Used in notebooks/03_hub.ipynb (which tells learners to run it) and the tests.
+    Used in notebooks/03_hub.ipynb (which mentions it for learners) and the tests.
     """
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.hub_server",
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until Ctrl-C (or SIGTERM); returns the exit status.
 
-    Used in notebooks/03_hub.ipynb (which tells learners to run it) and the tests.
+    Used in notebooks/03_hub.ipynb (which mentions it for learners) and the tests.
     """
     args = build_parser().parse_args(argv)
     token = args.token or os.environ.get("COURSE_HUB_TOKEN") or generate_token()
@@ -62,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot start the local hub: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Both signals are handled explicitly: a process started in the background inherits an
+    # ignored SIGINT, and Ctrl-C would then never reach the default KeyboardInterrupt.
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     print(f"Local Hugging Face Hub serving {args.data_dir.resolve()} at {hub.url}", flush=True)
     print(f"User: {hub.user}   token: {hub.token}")
     print("In a shell, before starting Python or Jupyter:")
@@ -80,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         hub.stop()
         print("Local hub stopped.", flush=True)
     return 0
