@@ -165,35 +165,34 @@ class Body:
             self._read_exact(2)  # CRLF after the chunk
         return data
 
+    def chunks(self, limit: int) -> Iterator[bytes]:
+        """The body's chunks as they arrive; 413 as soon as more than ``limit`` bytes came.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        self.check_limit(limit)
+        while True:
+            chunk = self.read_chunk()
+            if not chunk:
+                return
+            if self.read_bytes > limit:
+                raise HubError(413, f"Request body too large (limit {human_bytes(limit)})")
+            yield chunk
+
     def read_all(self, limit: int) -> bytes:
         """The whole body; 413 past ``limit`` bytes.
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
-        self.check_limit(limit)
-        parts: list[bytes] = []
-        while True:
-            chunk = self.read_chunk()
-            if not chunk:
-                break
-            if self.read_bytes > limit:
-                raise HubError(413, f"Request body too large (limit {human_bytes(limit)})")
-            parts.append(chunk)
-        return b"".join(parts)
+        return b"".join(self.chunks(limit))
 
     def iter_lines(self, limit: int) -> Iterator[bytes]:
         """The body's lines (without ``\\n``), read as they arrive; 413 past ``limit`` bytes.
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
-        self.check_limit(limit)
         pending: list[bytes] = []
-        while True:
-            chunk = self.read_chunk()
-            if not chunk:
-                break
-            if self.read_bytes > limit:
-                raise HubError(413, f"Request body too large (limit {human_bytes(limit)})")
+        for chunk in self.chunks(limit):
             start = 0
             while True:
                 newline = chunk.find(b"\n", start)
