@@ -10,7 +10,6 @@ names the missing asset and says what to do.
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -198,11 +197,6 @@ def fetch_full_assets() -> list[str]:
             snapshot_download(assets.checkpoint)
             fetched.append(f"checkpoint {assets.checkpoint}")
     return sorted(set(fetched))
-
-
-def hub_offline() -> bool:
-    """True when the Hugging Face libraries were told not to use the network."""
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 if __name__ == "__main__":  # `./course fetch`

@@ -10,7 +10,8 @@ import os
 import random
 import sys
 
-from course_utils.profiles import NotebookAssets, notebook_assets
+from course_utils.profiles import STANDIN, NotebookAssets, notebook_assets
+from course_utils.standin import STANDIN_NOTE
 
 #: Set by the course's run and test commands: progress bars off, output stable.
 QUIET_ENV_VAR = "COURSE_QUIET"
@@ -33,11 +34,6 @@ def quiet() -> bool:
 def show_progress() -> bool:
     """The opposite of :func:`quiet`: pass ``disable_tqdm=not show_progress()`` to the Trainer."""
     return not quiet()
-
-
-def in_colab() -> bool:
-    """True inside Google Colab."""
-    return "google.colab" in sys.modules
 
 
 def seed_everything(seed: int) -> None:
@@ -100,9 +96,6 @@ def setup(notebook: str, profile: str | None = None, seed: int = 42) -> Notebook
         _silence_progress_bars()
     _plot_style()
     print(assets.describe())
-    if assets.dataset and assets.dataset.startswith("standin:"):
-        print(
-            "note: the dataset is a stand-in the course generates offline; "
-            "COURSE_PROFILE=full uses the talk's real data from the Hub."
-        )
+    if assets.dataset and assets.dataset.startswith(STANDIN):
+        print(STANDIN_NOTE)
     return assets

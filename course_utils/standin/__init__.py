@@ -28,9 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
 
 #: A note each notebook can print under its banner in the offline profile.
 STANDIN_NOTE: str = (
-    "Note: this dataset is a stand-in generated locally by course_utils.standin so that the "
-    "notebook runs offline; it mimics the real dataset's format but is not the real data. "
-    "Set COURSE_PROFILE=full to use the real datasets from the Hugging Face Hub."
+    "note: the dataset is a stand-in the course generates offline; "
+    "COURSE_PROFILE=full uses the talk's real data from the Hub."
 )
 
 __all__ = ["STANDIN_NOTE", "make_cola", "make_corpus", "make_emotion"]
