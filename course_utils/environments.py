@@ -44,11 +44,24 @@ def notebook_environment(notebook: Path) -> str:
     )
 
 
+#: Where each lesson notebook's exercise solutions live, under the notebooks folder.
+SOLUTIONS = "solutions"
+
+
+def course_notebooks(folder: Path) -> list[Path]:
+    """The lesson notebooks of ``folder`` (``NN_*.ipynb``) in course order, then their solutions notebooks.
+
+    Solutions live in ``folder/solutions/`` under the name of their lesson notebook.
+    """
+    lessons = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
+    return lessons + sorted((Path(folder) / SOLUTIONS).glob("[0-9][0-9]_*.ipynb"))
+
+
 def notebooks_for(env: str, folder: Path) -> list[Path]:
-    """The notebooks of ``folder`` that run in ``env``, in course order."""
+    """The notebooks of ``folder`` (lessons, then solutions) that run in ``env``, in course order."""
     if env not in ENVIRONMENTS:
         raise ValueError(f"Unknown environment {env!r}; valid: {', '.join(ENVIRONMENTS)}.")
-    return [nb for nb in sorted(Path(folder).glob("[0-9][0-9]_*.ipynb")) if notebook_environment(nb) == env]
+    return [nb for nb in course_notebooks(folder) if notebook_environment(nb) == env]
 
 
 if __name__ == "__main__":  # used by ./course: python -m course_utils.environments ENV FOLDER

@@ -3,7 +3,8 @@
 Used in notebooks/03_hub.ipynb, right after ``setup()`` and before anything imports
 ``huggingface_hub``, ``transformers`` or ``datasets``::
 
-    hub = connect_hub(assets)          # smoke: starts a local Hub; full: checks your login
+    hub = connect_hub(assets)          # smoke: starts a local Hub; full: points at huggingface.co
+    login(token=hub.token)             # smoke; in the full profile, notebook_login() or `hf auth login`
     repo_id = hub.repo_id("my-model")  # "learner/my-model" locally, "<your user>/my-model" on the Hub
     ...
     hub.close()
@@ -15,17 +16,20 @@ libraries were already imported with another endpoint.
 
 * **smoke** (``settings["hub"] == "local"``): a :class:`~course_utils.hub_server.LocalHub` on
   127.0.0.1 and a free port, on a fresh temporary folder, so every run starts from an empty Hub.
-  ``HF_ENDPOINT`` and ``HF_TOKEN`` point at it, and ``HF_HOME`` at a throw-away folder next to it:
-  what the notebook downloads from the local Hub never mixes with your real Hugging Face cache, and
-  your own token is never sent to it. Offline switches (``HF_HUB_OFFLINE`` and friends) are lifted
+  ``HF_ENDPOINT`` points at it, and ``HF_HOME`` at a throw-away folder next to it: what the notebook
+  downloads from the local Hub, and the login it saves, never mix with your real Hugging Face cache
+  and login, and your own token (``HF_TOKEN`` is unset meanwhile) is never sent to it. The learner
+  logs in visibly with ``login(token=hub.token)``: the local server's token, valid there only. Offline switches (``HF_HUB_OFFLINE`` and friends) are lifted
   for the notebook's process: the local Hub is on this machine. :meth:`HubConnection.close` stops
   the server, deletes both folders and restores the environment (and runs by itself when the
   process exits). Running the notebook again in the same kernel works: the new server takes the
   port the libraries already know.
 * **full** (``settings["hub"] == "huggingface.co"``): the real Hub with your own token, from
-  ``hf auth login`` (``huggingface-cli login``) or the ``HF_TOKEN`` variable. The token is never
-  printed nor kept on the connection; the namespace is your user name, as ``whoami`` reports it.
-  An ``HF_ENDPOINT`` you set yourself (a mirror, a company Hub) is used instead of huggingface.co.
+  ``notebook_login()``, ``hf auth login`` or the ``HF_TOKEN`` variable. When you are logged in
+  already, the token is checked right away; otherwise the notebook's login step comes next, and the
+  namespace (your user name, as ``whoami`` reports it) is looked up when first needed. Your token is
+  never printed nor kept on the connection. An ``HF_ENDPOINT`` you set yourself (a mirror, a company
+  Hub) is used instead of huggingface.co.
 """
 
 from __future__ import annotations
@@ -75,8 +79,8 @@ _OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFF
 _OFFLINE_ORIGINS = {OFFLINE_MINILM: "sentence-transformers/all-MiniLM-L6-v2"}
 
 _LOGIN_HINT = (
-    "run `hf auth login` (or `huggingface-cli login`) in a terminal, or call "
-    "`huggingface_hub.login()` in a cell, or set the HF_TOKEN environment variable"
+    "call `huggingface_hub.notebook_login()` in a cell, or run `hf auth login` (or "
+    "`huggingface-cli login`) in a terminal, or set the HF_TOKEN environment variable"
 )
 
 
@@ -98,15 +102,18 @@ class HubLoginError(RuntimeError):
 class HubConnection:
     """Where the notebook's Hub calls go: ``endpoint``, ``namespace`` (the user), ``local``.
 
-    Holds no token. ``close()`` stops a local Hub and deletes its data (idempotent); for the
+    ``token`` is the local Hub's own token (for ``login``), ``None`` for the real Hub: your token
+    is never kept here. ``namespace`` is ``None`` for the real Hub until you are logged in (see
+    :meth:`repo_id`). ``close()`` stops a local Hub and deletes its data (idempotent); for the
     real Hub it does nothing. Also a context manager.
 
     Used in notebooks/03_hub.ipynb.
     """
 
     endpoint: str
-    namespace: str
+    namespace: str | None
     local: bool
+    token: str | None = field(default=None, repr=False)
     _server: Any = field(default=None, repr=False)
     _folder: Path | None = field(default=None, repr=False)
     _saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
@@ -114,10 +121,14 @@ class HubConnection:
     def repo_id(self, name: str) -> str:
         """``namespace/name``: the id of a repository of yours.
 
-        Used in notebooks/03_hub.ipynb.
+        On the real Hub, the first call after logging in asks ``whoami`` for your user name;
+        without a usable token it raises :class:`HubLoginError`, saying how to log in. Used in
+        notebooks/03_hub.ipynb.
         """
         if "/" in name:
             raise ValueError(f"Give a repository name without namespace, not {name!r}")
+        if self.namespace is None:
+            self.namespace = _user_name(self.endpoint)
         return f"{self.namespace}/{name}"
 
     @property
@@ -198,15 +209,15 @@ def connect_hub(
     """Connect to the Hub that the notebook's profile declares (``assets.settings["hub"]``).
 
     Smoke profile (``"local"``): start a local Hub on a fresh temporary folder as ``user`` and
-    point ``HF_ENDPOINT``, ``HF_TOKEN`` and ``HF_HOME`` at it (see the module docstring); an
-    ``HF_ENDPOINT`` already in the environment is ignored. Full profile: use the real Hub with the
-    learner's token: ``endpoint`` if given, else ``$HF_ENDPOINT`` if set (a mirror or a private
-    Hub), else ``https://huggingface.co``.
+    point ``HF_ENDPOINT`` and ``HF_HOME`` at it (see the module docstring); an ``HF_ENDPOINT``
+    already in the environment is ignored, and ``login(token=connection.token)`` logs in. Full
+    profile: use the real Hub with the learner's token: ``endpoint`` if given, else
+    ``$HF_ENDPOINT`` if set (a mirror or a private Hub), else ``https://huggingface.co``.
 
     Call it before importing ``huggingface_hub``, ``transformers`` or ``datasets``. Raises
     :class:`HubSessionError` when they were imported with another endpoint (restart the
-    kernel), and :class:`HubLoginError` when the real Hub needs a token that is missing or
-    refused.
+    kernel), and :class:`HubLoginError` when the learner is logged in to the real Hub with a
+    token it refuses.
 
     Used in notebooks/03_hub.ipynb.
     """
@@ -245,16 +256,22 @@ def _connect_local(user: str) -> HubConnection:
         ) from exc
     values = {
         "HF_ENDPOINT": server.endpoint,
-        "HF_TOKEN": server.token,
         "HF_HOME": str(home),
         "HF_HUB_DISABLE_TELEMETRY": "1",
     }
-    saved = {name: os.environ.get(name) for name in (*values, *_CACHE_VARIABLES, *_OFFLINE_VARIABLES)}
-    for name in (*_CACHE_VARIABLES, *_OFFLINE_VARIABLES):
+    unset = ("HF_TOKEN", *_CACHE_VARIABLES, *_OFFLINE_VARIABLES)
+    saved = {name: os.environ.get(name) for name in (*values, *unset)}
+    for name in unset:
         os.environ.pop(name, None)
     os.environ.update(values)
     connection = HubConnection(
-        endpoint=server.endpoint, namespace=user, local=True, _server=server, _folder=folder, _saved_env=saved
+        endpoint=server.endpoint,
+        namespace=user,
+        local=True,
+        token=server.token,
+        _server=server,
+        _folder=folder,
+        _saved_env=saved,
     )
     _state["current"] = connection
     atexit.register(connection.close)  # a kernel shut down before the last cell leaves nothing behind
@@ -267,19 +284,27 @@ def _connect_remote(endpoint: str) -> HubConnection:
     if any(value != endpoint for value in imported.values()):
         raise HubSessionError(_imported_message(imported, endpoint))
     os.environ["HF_ENDPOINT"] = endpoint
+    from huggingface_hub import get_token
+
+    # Logged in already: check the token now. Otherwise the notebook's login step comes next.
+    name = _user_name(endpoint) if get_token() else None
+    return HubConnection(endpoint=endpoint, namespace=name, local=False)
+
+
+def _user_name(endpoint: str) -> str:
+    """The user name of the token in use, as ``whoami`` on ``endpoint`` reports it."""
     from huggingface_hub import HfApi, get_token
 
     token = get_token()
     if not token:
         raise HubLoginError(f"The full profile works on {endpoint} with your own account: {_LOGIN_HINT}.")
     try:
-        name = HfApi(endpoint=endpoint, token=token).whoami()["name"]
+        return str(HfApi(endpoint=endpoint, token=token).whoami()["name"])
     except Exception as exc:  # refused token, no network, offline mode: all mean "cannot log in"
         raise HubLoginError(
             f"Could not check your token with {endpoint} ({type(exc).__name__}). If the token is "
             f"wrong or expired, {_LOGIN_HINT}; if you are offline, use the smoke profile."
         ) from None
-    return HubConnection(endpoint=endpoint, namespace=str(name), local=False)
 
 
 def _imported_message(imported: Mapping[str, str], wanted: str) -> str:

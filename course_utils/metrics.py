@@ -1,8 +1,14 @@
 """Classification metrics with scikit-learn: what the Trainer reports, baselines, per-class tables.
 
 ``evaluate.load("f1")`` would download its script from the Hub, so the course computes the
-same numbers with scikit-learn. Imports numpy at import time, scikit-learn and pandas inside
-the functions; works in both the main and the keras environment.
+same numbers with scikit-learn. Two F1 averages appear everywhere: the **macro** F1 (every
+class counts the same, so the rare ones matter) and the F1 **averaged by support** (scikit-learn's
+``average="weighted"``: each class in proportion to its number of examples). The course calls
+the second ``f1_by_support``, so that "weighted" only ever means the weighted *loss*.
+
+:func:`compute_metrics` is the talk's function, defined in notebook 01
+(``#| bind: course_utils.metrics``); this module keeps an identical copy. Imports numpy and
+scikit-learn at import time, pandas inside the functions; works in both environments.
 """
 
 from __future__ import annotations
@@ -10,22 +16,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
+def compute_metrics(eval_pred):
+    """The ``compute_metrics`` to give a ``Trainer``: accuracy, macro F1 and F1 averaged by support.
+
+    ``eval_pred`` is the Trainer's ``EvalPrediction`` (or a ``(logits, label_ids)`` pair); the
+    prediction is the class with the largest logit. A class never predicted counts with F1 0,
+    without a warning. The Trainer prefixes the keys with ``eval_`` (``eval_f1_macro``). Used in
+    notebooks/01_trainer_weighted_loss.ipynb (defined there) and benchmarks/seed_spread.py.
+    """
+    logits, labels = eval_pred
+    predictions = np.argmax(logits, axis=-1)
+    return {
+        "accuracy": accuracy_score(labels, predictions),
+        "f1_macro": f1_score(labels, predictions, average="macro", zero_division=0),
+        "f1_by_support": f1_score(labels, predictions, average="weighted", zero_division=0),
+    }
+
+
 def scores(y_true: Any, y_pred: Any, num_labels: int | None = None) -> dict[str, float]:
-    """Accuracy, macro F1 and support-weighted F1 of predicted class ids against true ones.
+    """Accuracy, macro F1 and F1 averaged by support of predicted class ids against true ones.
 
     Macro F1 averages the F1 of every class ``0 .. num_labels - 1`` equally, so a rare class
-    counts as much as a frequent one; weighted F1 averages them in proportion to each class's
-    support. Without ``num_labels`` the classes are those that occur in either array. A class
-    never predicted has precision 0 (no warning). Used in
-    notebooks/01_trainer_weighted_loss.ipynb.
+    counts as much as a frequent one; ``f1_by_support`` averages them in proportion to each
+    class's support (scikit-learn's ``average="weighted"``). Without ``num_labels`` the classes
+    are those that occur in either array. A class never predicted has precision 0 (no warning).
+    Used in notebooks/01_trainer_weighted_loss.ipynb and benchmarks/seed_spread.py.
     """
-    from sklearn.metrics import accuracy_score, f1_score
-
     y_true = np.asarray(y_true).reshape(-1)
     y_pred = np.asarray(y_pred).reshape(-1)
     if y_true.shape != y_pred.shape:
@@ -36,23 +58,8 @@ def scores(y_true: Any, y_pred: Any, num_labels: int | None = None) -> dict[str,
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "f1_macro": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
-        "f1_weighted": float(f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0)),
+        "f1_by_support": float(f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0)),
     }
-
-
-def compute_metrics(eval_pred: Any) -> dict[str, float]:
-    """The ``compute_metrics`` to give a ``Trainer``: accuracy, ``f1_macro`` and ``f1_weighted``.
-
-    ``eval_pred`` is the Trainer's ``EvalPrediction`` (or a ``(logits, label_ids)`` pair). The
-    prediction is the class with the largest logit; every class of the logits counts in the
-    macro average. The Trainer prefixes the keys with ``eval_`` (``eval_f1_macro``). Used in
-    notebooks/01_trainer_weighted_loss.ipynb.
-    """
-    logits, label_ids = _unpack(eval_pred)
-    logits = np.asarray(logits)
-    if logits.ndim != 2:
-        raise ValueError(f"Expected logits of shape (examples, classes), got shape {logits.shape}.")
-    return scores(label_ids, logits.argmax(axis=-1), num_labels=logits.shape[-1])
 
 
 def majority_baseline(train_labels: Any, eval_labels: Any = None, num_labels: int | None = None) -> dict[str, float]:
@@ -92,13 +99,3 @@ def per_class_report(y_true: Any, y_pred: Any, label_names: Sequence[str]) -> "p
         {"precision": precision, "recall": recall, "f1": f1, "support": support.astype(int)},
         index=pd.Index(names, name="class"),
     )
-
-
-def _unpack(eval_pred: Any) -> tuple[Any, Any]:
-    if hasattr(eval_pred, "predictions"):
-        logits, label_ids = eval_pred.predictions, eval_pred.label_ids
-    else:
-        logits, label_ids = eval_pred
-    if isinstance(logits, (tuple, list)):  # models that also return hidden states or attentions
-        logits = logits[0]
-    return logits, label_ids

@@ -17,25 +17,30 @@ class PreflightError(ValueError):
     """The data is not ready for training; the message says what to fix. Used in notebooks/01_trainer_weighted_loss.ipynb."""
 
 
-def check_before_training(dataset: Any, num_labels: int, class_weights: Any = None) -> None:
+def check_before_training(dataset: Any, num_labels: int, class_weights: Any = None) -> list[str]:
     """Raise :class:`PreflightError` if ``dataset`` is not ready for a classification Trainer.
 
     ``dataset`` is a ``datasets.Dataset`` or a ``DatasetDict`` (every split is checked;
     classes must all be present in the ``train`` split, or in the dataset itself). In order, it
-    catches: a dataset that is not tokenized (no ``input_ids``), a ``label`` column not renamed
-    to ``labels``, no label column at all, label ids outside ``0 .. num_labels - 1``, a class
-    with no training example, and ``class_weights`` whose length is not ``num_labels``.
-    Returns ``None`` when all is well. Used in notebooks/01_trainer_weighted_loss.ipynb.
+    catches: a dataset that is not tokenized (no ``input_ids``), no label column at all, label
+    ids outside ``0 .. num_labels - 1``, a class with no training example, and
+    ``class_weights`` whose length is not ``num_labels``.
+
+    Returns notes about what works but deserves a look (an empty list when there are none): a
+    ``label`` column that was not renamed to ``labels`` is one, since ``DataCollatorWithPadding``
+    renames it on the fly but other collators and hand-written loops do not. Used in
+    notebooks/01_trainer_weighted_loss.ipynb.
     """
     if isinstance(num_labels, bool) or not isinstance(num_labels, (int, np.integer)) or num_labels < 2:
         raise PreflightError(f"num_labels must be an integer of at least 2, got {num_labels!r}.")
     splits = _splits(dataset)
-    for split_name, split in splits.items():
-        _check_split(split_name, split, num_labels)
+    unrenamed = [split_name for split_name, split in splits.items() if not _check_split(split_name, split, num_labels)]
+    notes = [_unrenamed_note(unrenamed)] if unrenamed else []
     coverage_name = "train" if "train" in splits else next(iter(splits))
     _check_every_class_present(coverage_name, splits[coverage_name], num_labels)
     if class_weights is not None:
         _check_weights(class_weights, num_labels)
+    return notes
 
 
 def _splits(dataset: Any) -> dict[str | None, Any]:
@@ -57,7 +62,22 @@ def _where(split_name: str | None) -> str:
     return "The dataset" if split_name is None else f"Split {split_name!r}"
 
 
-def _check_split(split_name: str | None, split: Any, num_labels: int) -> None:
+def _unrenamed_note(split_names: list[str | None]) -> str:
+    if split_names == [None]:
+        where = "the dataset has"
+    elif len(split_names) == 1:
+        where = f"split {split_names[0]!r} has"
+    else:
+        where = "splits " + ", ".join(repr(name) for name in split_names) + " have"
+    return (
+        f"Note: {where} 'label' rather than 'labels'. DataCollatorWithPadding renames it for the model, so "
+        "the Trainer works; other collators and your own training loop do not. "
+        "dataset.rename_column('label', 'labels') makes it explicit."
+    )
+
+
+def _check_split(split_name: str | None, split: Any, num_labels: int) -> bool:
+    """Raise for what cannot train; return whether the label column is called ``labels``."""
     columns = set(split.column_names)
     where = _where(split_name)
     if "input_ids" not in columns:
@@ -65,12 +85,7 @@ def _check_split(split_name: str | None, split: Any, num_labels: int) -> None:
             f"{where} has no 'input_ids' column: it is not tokenized yet. "
             "Run dataset.map(tokenize, batched=True) with the checkpoint's tokenizer before training."
         )
-    if "labels" not in columns:
-        if "label" in columns:
-            raise PreflightError(
-                f"{where} has a 'label' column but no 'labels': the model only computes a loss when it "
-                "receives 'labels'. Rename it with dataset.rename_column('label', 'labels')."
-            )
+    if "labels" not in columns and "label" not in columns:
         raise PreflightError(
             f"{where} has no 'labels' column, so there is nothing to learn from. "
             f"Add the class ids as a 'labels' column (columns now: {', '.join(sorted(columns))})."
@@ -88,6 +103,7 @@ def _check_split(split_name: str | None, split: Any, num_labels: int) -> None:
             f"{where} has label ids {shown}, outside 0..{num_labels - 1} (num_labels={num_labels}). "
             "Make num_labels match the dataset's ClassLabel, or fix the label ids."
         )
+    return "labels" in columns
 
 
 def _check_every_class_present(split_name: str | None, split: Any, num_labels: int) -> None:
@@ -115,11 +131,15 @@ def _check_weights(class_weights: Any, num_labels: int) -> None:
         )
 
 
+def _label_column(split: Any) -> str:
+    return "labels" if "labels" in split.column_names else "label"
+
+
 def _label_ids(split: Any) -> np.ndarray:
-    return np.asarray(split.with_format("numpy")["labels"]).reshape(-1)
+    return np.asarray(split.with_format("numpy")[_label_column(split)]).reshape(-1)
 
 
 def _class_names(split: Any, num_labels: int) -> Sequence[str] | None:
-    feature = split.features.get("labels")
+    feature = split.features.get(_label_column(split))
     names = getattr(feature, "names", None)
     return names if names is not None and len(names) == num_labels else None

@@ -1,9 +1,11 @@
 """Execute the course notebooks, each in its own environment's kernel, and report.
 
 Called by ``./course run`` (and ``./course refresh``, which also stores the outputs back in
-``notebooks/``). Writes executed notebooks and HTML under the build folder and prints a
-table: notebook, environment, status, seconds, headline (the text output of the cell
-tagged ``headline``).
+``notebooks/``). Runs every lesson notebook (``notebooks/NN_*.ipynb``) and every solutions
+notebook (``notebooks/solutions/NN_*.ipynb``). Writes executed notebooks and HTML under the build
+folder and prints a table: notebook, environment, status, seconds, headline (the text output of
+the cell tagged ``headline``). Below the table, each failure's whole message and the executed
+notebook to open.
 """
 
 from __future__ import annotations
@@ -11,20 +13,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
+import zmq
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils.environments import KERNELS, notebook_environment  # noqa: E402
-from course_utils.profiles import PROFILE_ENV_VAR, active_profile  # noqa: E402
+from course_utils.environments import KERNELS, course_notebooks, notebook_environment  # noqa: E402
+from course_utils.profiles import PROFILE_ENV_VAR, UnknownProfileError, active_profile  # noqa: E402
 
 HEADLINE_TAG = "headline"
 
@@ -36,6 +41,7 @@ class Result:
     status: str
     seconds: float
     headline: str
+    error: str = ""  # a failure's whole message, in plain text
 
 
 def headline_of(nb: nbformat.NotebookNode) -> str:
@@ -62,31 +68,50 @@ def clean_metadata(nb: nbformat.NotebookNode) -> None:
                 output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def plain(text: str) -> str:
+    """``text`` without terminal colour codes (IPython colours exception names)."""
+    return ANSI_ESCAPE.sub("", text)
+
+
+def display_name(path: Path) -> str:
+    """``01_trainer_weighted_loss``, or ``solutions/01_trainer_weighted_loss`` for a solutions notebook."""
+    return f"{path.parent.name}/{path.stem}" if path.parent.name == "solutions" else path.stem
+
+
 def execute(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, Result]:
     nb = nbformat.read(path, as_version=4)
     env = notebook_environment(path)
+    # Encrypted transport between runner and kernel (the kernelspecs declare CurveZMQ support):
+    # without it, every kernel warns on the terminal that it runs over plain TCP.
+    manager = KernelManager(kernel_name=KERNELS[env], transport_encryption="auto" if zmq.has("curve") else "disabled")
     client = NotebookClient(
         nb,
+        km=manager,
         timeout=timeout,
         kernel_name=KERNELS[env],
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
     )
     start = time.perf_counter()
-    status = "ok"
+    status, error = "ok", ""
     try:
         client.execute()
-    except CellTimeoutError:
-        status = "timeout"
-    except DeadKernelError:
-        status = "kernel died"
+    except CellTimeoutError as exc:
+        status, error = "timeout", plain(str(exc).strip().splitlines()[-1] if str(exc).strip() else "")
+    except DeadKernelError as exc:
+        status, error = "kernel died", plain(str(exc))
     except CellExecutionError as exc:
-        last = [line for line in str(exc).splitlines() if line.strip()]
-        status = "failed: " + (last[-1][:80] if last else "error")
+        status, error = f"failed: {plain(exc.ename)}", plain(f"{exc.ename}: {exc.evalue}")
+    finally:
+        if manager.has_kernel:  # the client leaves a kernel it was given running
+            manager.shutdown_kernel()
     seconds = time.perf_counter() - start
     clean_metadata(nb)
     headline = headline_of(nb) if status == "ok" else ""
-    return nb, Result(path.stem, env, status, round(seconds, 1), headline)
+    return nb, Result(display_name(path), env, status, round(seconds, 1), headline, error)
 
 
 def write_html(nb: nbformat.NotebookNode, target: Path) -> None:
@@ -94,6 +119,21 @@ def write_html(nb: nbformat.NotebookNode, target: Path) -> None:
 
     body, _ = HTMLExporter().from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
+
+
+def failure_report(results: list[Result], executed: dict[str, Path]) -> str:
+    """Each failed notebook's whole message and the executed notebook to open (empty when all passed)."""
+    blocks = []
+    for result in results:
+        if result.status == "ok":
+            continue
+        where = executed.get(result.notebook)
+        blocks.append(
+            f"{result.notebook}: {result.status}"
+            + (f"\n  executed notebook: {where}" if where else "")
+            + ("\n  " + "\n  ".join(result.error.splitlines()) if result.error else "")
+        )
+    return "\n\n".join(blocks)
 
 
 def print_table(results: list[Result]) -> str:
@@ -115,31 +155,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true", help="store outputs back into notebooks/ (smoke profile only)")
     args = parser.parse_args(argv)
 
-    profile = active_profile()
+    try:
+        profile = active_profile()
+    except UnknownProfileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.update and profile != "smoke":
         parser.error("committed notebooks carry smoke-profile outputs: run refresh without COURSE_PROFILE=full")
     os.environ[PROFILE_ENV_VAR] = profile
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or course_notebooks(ROOT / "notebooks")
     out_nb = args.build / profile / "notebooks"
     out_html = args.build / profile / "html"
     out_nb.mkdir(parents=True, exist_ok=True)
     out_html.mkdir(parents=True, exist_ok=True)
 
-    results = []
+    results, executed = [], {}
     for path in paths:
         path = path.resolve()
-        print(f"running {path.name} ...", flush=True)
+        name = display_name(path)
+        print(f"running {name} ...", flush=True)
         nb, result = execute(path, args.timeout)
         results.append(result)
-        nbformat.write(nb, out_nb / path.name)
-        write_html(nb, out_html / f"{path.stem}.html")
+        target = out_nb / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+        executed[name] = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+        html = out_html / f"{name}.html"
+        html.parent.mkdir(parents=True, exist_ok=True)
+        write_html(nb, html)
         if args.update and result.status == "ok":
             nbformat.write(nb, path)
 
     print(f"\nprofile: {profile}; executed notebooks and HTML in {out_nb.parent.relative_to(ROOT) if out_nb.is_relative_to(ROOT) else out_nb.parent}\n")
     table = print_table(results)
+    failures = failure_report(results, executed)
+    if failures:
+        print(f"\n{failures}")
     (args.build / profile / "summary.json").write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
-    (args.build / profile / "summary.txt").write_text(table + "\n")
+    (args.build / profile / "summary.txt").write_text(table + "\n" + (f"\n{failures}\n" if failures else ""))
     return 0 if all(r.status == "ok" for r in results) else 1
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from course_utils import environments
-from course_utils.environments import KERNELS, current_environment, notebook_environment, notebooks_for
+from course_utils.environments import (
+    KERNELS,
+    course_notebooks,
+    current_environment,
+    notebook_environment,
+    notebooks_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +48,17 @@ def test_notebooks_are_split_by_their_kernel(tmp_path: Path) -> None:
     _notebook(tmp_path, "notes.ipynb", KERNELS["keras"])  # not a course notebook name
     assert [p.name for p in notebooks_for("main", tmp_path)] == ["00_a.ipynb", "01_c.ipynb"]
     assert [p.name for p in notebooks_for("keras", tmp_path)] == ["02_b.ipynb"]
+
+
+def test_solutions_notebooks_come_after_the_lessons(tmp_path: Path) -> None:
+    (tmp_path / "solutions").mkdir()
+    _notebook(tmp_path, "01_c.ipynb", KERNELS["main"])
+    _notebook(tmp_path / "solutions", "01_c.ipynb", KERNELS["main"])
+    _notebook(tmp_path, "03_d.ipynb", KERNELS["main"])
+    _notebook(tmp_path / "solutions", "02_b.ipynb", KERNELS["keras"])
+    found = [p.relative_to(tmp_path).as_posix() for p in course_notebooks(tmp_path)]
+    assert found == ["01_c.ipynb", "03_d.ipynb", "solutions/01_c.ipynb", "solutions/02_b.ipynb"]
+    assert [p.relative_to(tmp_path).as_posix() for p in notebooks_for("keras", tmp_path)] == ["solutions/02_b.ipynb"]
 
 
 def test_a_notebook_without_a_course_kernel_is_an_error(tmp_path: Path) -> None:

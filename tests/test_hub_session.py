@@ -87,6 +87,11 @@ def test_smoke_profile_starts_a_local_hub_sets_the_environment_and_cleans_up(tmp
         from huggingface_hub import HfApi, hf_hub_download
 
         out["client_endpoint"] = huggingface_hub.constants.ENDPOINT
+        from huggingface_hub import get_token, login
+
+        out["token_before_login"] = get_token() is not None
+        login(token=hub.token)  # the notebook's visible login step
+        out["token_is_the_local_one"] = get_token() == hub.token
         api = HfApi()
         out["whoami"] = api.whoami()["name"]
         repo = hub.repo_id("session-test")
@@ -109,6 +114,7 @@ def test_smoke_profile_starts_a_local_hub_sets_the_environment_and_cleans_up(tmp
         # The notebook run again in the same kernel: the libraries keep the endpoint they read, so the
         # new server takes the same port, on a fresh (empty) data folder.
         again = connect_hub(assets)
+        login(token=again.token)
         out["again_same_endpoint"] = again.endpoint == hub.endpoint
         out["again_repos"] = [m.id for m in HfApi().list_models(author=again.namespace)]
         out["again_whoami"] = HfApi().whoami()["name"]
@@ -128,7 +134,8 @@ def test_smoke_profile_starts_a_local_hub_sets_the_environment_and_cleans_up(tmp
     assert result["endpoint"].startswith("http://127.0.0.1:")
     assert result["hub_imported_by_connect"] is False  # connect_hub itself imports no HF library
     assert result["env_endpoint"] == result["client_endpoint"] == result["endpoint"]
-    assert result["token_set"]
+    assert not result["token_set"] and not result["token_before_login"]  # the learner's own token is unset
+    assert result["token_is_the_local_one"]
     assert result["home"] != str(outer_home) and not result["home"].startswith(str(tmp_path))
     assert result["offline"] is None and result["hub_cache"] is None
     assert "token" not in result["repr"].lower() and result["home"] not in result["repr"]
@@ -190,8 +197,9 @@ def test_full_profile_without_a_token_says_how_to_log_in(tmp_path):
         from course_utils.hub_session import HubLoginError, connect_hub
         from course_utils.profiles import notebook_assets
 
+        hub = connect_hub(notebook_assets("03_hub", "full"))  # connecting works: logging in comes next
         try:
-            connect_hub(notebook_assets("03_hub", "full"))
+            hub.repo_id("my-model")
             print(json.dumps({"error": None}))
         except HubLoginError as error:
             print(json.dumps({"error": str(error)}))
@@ -201,7 +209,7 @@ def test_full_profile_without_a_token_says_how_to_log_in(tmp_path):
     message = result["error"]
     assert message is not None
     assert "https://huggingface.co" in message
-    assert "hf auth login" in message and "huggingface-cli login" in message and "HF_TOKEN" in message
+    assert "notebook_login()" in message and "hf auth login" in message and "HF_TOKEN" in message
 
 
 def test_full_profile_uses_the_learners_token_and_user(hub, tmp_path):

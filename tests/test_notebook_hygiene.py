@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.environments import KERNELS
+from course_utils.environments import KERNELS, SOLUTIONS, course_notebooks
 from course_utils.profiles import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOK_PATHS = course_notebooks(ROOT / "notebooks")  # lessons, then their solutions notebooks
+#: Lesson notebooks of a talk (00 checks the setup and teaches no talk): the full frame applies.
+TALK_NOTEBOOKS = [p for p in NOTEBOOK_PATHS if p.parent.name != SOLUTIONS and not p.name.startswith("00_")]
+EXERCISE_CHECK = re.compile(r"(?<!def )(?<![\w.])(check_\w+)\(")
 TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
 # Absolute local paths that would leak a machine's layout into committed outputs.
 LOCAL_PATH = re.compile(
@@ -52,6 +55,8 @@ def output_texts(nb: dict) -> list[str]:
 
 def test_there_are_notebooks() -> None:
     assert NOTEBOOK_PATHS, "notebooks/ holds no notebook"
+    assert not [p.name for p in (ROOT / "notebooks").glob("*.ipynb") if p not in NOTEBOOK_PATHS], "name notebooks NN_*.ipynb"
+    assert not [p.name for p in (ROOT / "notebooks" / SOLUTIONS).glob("*.ipynb") if p not in NOTEBOOK_PATHS]
 
 
 def test_no_token_in_tracked_files() -> None:
@@ -71,7 +76,19 @@ def test_token_pattern_is_detected() -> None:
     assert not TOKEN.search("hf_hub_download")
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def notebook_id(path: Path) -> str:
+    return f"{SOLUTIONS}/{path.name}" if path.parent.name == SOLUTIONS else path.name
+
+
+def code_cells(path: Path) -> list[dict]:
+    return [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+
+
+def tags_of(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=notebook_id)
 class TestNotebook:
     def test_named_and_declared(self, path: Path) -> None:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
@@ -118,3 +135,49 @@ def test_local_path_pattern_catches_paths() -> None:
     assert LOCAL_PATH.search("loaded /home/learner/.cache/x")
     assert LOCAL_PATH.search("see /work/main/notebooks")
     assert not LOCAL_PATH.search("https://huggingface.co/learner/model")
+
+
+@pytest.mark.parametrize("path", TALK_NOTEBOOKS, ids=notebook_id)
+class TestTalkNotebookFrame:
+    """A talk's notebook: title, the talk, headline, summary, a check cell, then 2-4 exercises."""
+
+    def test_starts_with_a_title(self, path: Path) -> None:
+        first = load(path)["cells"][0]
+        assert first["cell_type"] == "markdown" and "".join(first["source"]).startswith("# ")
+
+    def test_headline_then_summary_then_a_compared_check_cell(self, path: Path) -> None:
+        cells = load(path)["cells"]
+        headline = next(i for i, c in enumerate(cells) if "headline" in tags_of(c))
+        checks = [i for i, c in enumerate(cells) if "check" in tags_of(c)]
+        assert len(checks) == 1, "one cell tagged 'check'"
+        check = checks[0]
+        summary = [
+            i for i, c in enumerate(cells)
+            if c["cell_type"] == "markdown" and "## Summary" in "".join(c["source"]) and headline < i < check
+        ]
+        assert summary, "a '## Summary' markdown cell between the headline and the check cell"
+        source = "".join(cells[check]["source"])
+        assert "assert " in source, "the check cell asserts the notebook's claims"
+        assert "nbval-ignore-output" not in tags_of(cells[check]), "the check cell's output is compared"
+
+    def test_exercises_after_the_check_each_call_a_checker(self, path: Path) -> None:
+        cells = load(path)["cells"]
+        check = next(i for i, c in enumerate(cells) if "check" in tags_of(c))
+        calls = [m for c in cells[check + 1:] if c["cell_type"] == "code" for m in EXERCISE_CHECK.findall("".join(c["source"]))]
+        assert 2 <= len(calls) <= 4, f"2 to 4 exercises after the check cell, found {calls}"
+        imports = "".join("".join(c["source"]) for c in cells[check + 1:])
+        assert all(f"import {name}" in imports or f", {name}" in imports for name in calls)
+        assert "from course_utils.exercises." in imports
+
+    def test_has_a_solutions_notebook_that_calls_the_same_checkers(self, path: Path) -> None:
+        solutions = path.parent / SOLUTIONS / path.name
+        assert solutions.is_file(), f"write {solutions.relative_to(ROOT)}"
+        cells = load(path)["cells"]
+        check = next(i for i, c in enumerate(cells) if "check" in tags_of(c))
+        lesson = {m for c in cells[check + 1:] for m in EXERCISE_CHECK.findall("".join(c["source"]))}
+        solved = {m for c in code_cells(solutions) for m in EXERCISE_CHECK.findall("".join(c["source"]))}
+        assert lesson == solved
+        assert load(solutions)["metadata"]["kernelspec"] == load(path)["metadata"]["kernelspec"]
+
+    def test_shows_code_rather_than_printing_the_package_source(self, path: Path) -> None:
+        assert not any("inspect.getsource" in "".join(c["source"]) for c in code_cells(path))

@@ -35,14 +35,14 @@ def ready(labels=(0, 1, 2, 1)):
 
 
 def test_a_ready_dataset_passes() -> None:
-    assert check_before_training(ready(), num_labels=3) is None
+    assert check_before_training(ready(), num_labels=3) == []
 
 
 def test_a_ready_dataset_dict_with_weights_passes() -> None:
     from datasets import DatasetDict
 
     data = DatasetDict({"train": ready(), "validation": ready((0, 0))})
-    assert check_before_training(data, num_labels=3, class_weights=[0.5, 0.7, 0.8]) is None
+    assert check_before_training(data, num_labels=3, class_weights=[0.5, 0.7, 0.8]) == []
 
 
 def test_preflight_errors_are_value_errors() -> None:
@@ -59,14 +59,22 @@ def test_an_untokenized_dataset_is_caught() -> None:
     )
 
 
-def test_a_label_column_not_renamed_is_caught() -> None:
+def test_a_label_column_not_renamed_is_a_note_not_an_error() -> None:
+    # DataCollatorWithPadding renames 'label' to 'labels', so the Trainer trains on such data.
     data = ready().rename_column("labels", "label")
-    with pytest.raises(PreflightError) as info:
+    assert check_before_training(data, num_labels=3) == [
+        "Note: the dataset has 'label' rather than 'labels'. DataCollatorWithPadding renames it for the "
+        "model, so the Trainer works; other collators and your own training loop do not. "
+        "dataset.rename_column('label', 'labels') makes it explicit."
+    ]
+
+
+def test_a_label_column_not_renamed_is_still_checked() -> None:
+    data = ready((0, 1, 2, 5)).rename_column("labels", "label")
+    with pytest.raises(PreflightError, match=r"has label ids 5, outside 0\.\.2"):
         check_before_training(data, num_labels=3)
-    assert str(info.value) == (
-        "The dataset has a 'label' column but no 'labels': the model only computes a loss when it "
-        "receives 'labels'. Rename it with dataset.rename_column('label', 'labels')."
-    )
+    with pytest.raises(PreflightError, match=r"class 'surprise' \(id 2\) has no examples"):
+        check_before_training(ready((0, 1, 1)).rename_column("labels", "label"), num_labels=3)
 
 
 def test_no_label_column_at_all_is_caught() -> None:
@@ -80,7 +88,13 @@ def test_the_split_is_named_in_a_dataset_dict() -> None:
     from datasets import DatasetDict
 
     data = DatasetDict({"train": ready(), "test": ready().rename_column("labels", "label")})
-    with pytest.raises(PreflightError, match="^Split 'test' has a 'label' column but no 'labels'"):
+    [note] = check_before_training(data, num_labels=3)
+    assert note.startswith("Note: split 'test' has 'label' rather than 'labels'.")
+    everywhere = DatasetDict({name: ready().rename_column("labels", "label") for name in ("train", "test")})
+    [note] = check_before_training(everywhere, num_labels=3)
+    assert note.startswith("Note: splits 'train', 'test' have 'label' rather than 'labels'.")
+    data = DatasetDict({"train": ready(), "test": ready().remove_columns("input_ids")})
+    with pytest.raises(PreflightError, match="^Split 'test' has no 'input_ids' column"):
         check_before_training(data, num_labels=3)
 
 
@@ -118,7 +132,7 @@ def test_class_coverage_is_checked_on_the_train_split() -> None:
     from datasets import DatasetDict
 
     small_validation = DatasetDict({"train": ready(), "validation": ready((0,))})
-    assert check_before_training(small_validation, num_labels=3) is None
+    assert check_before_training(small_validation, num_labels=3) == []
     missing_in_train = DatasetDict({"train": ready((0, 0)), "validation": ready()})
     with pytest.raises(PreflightError, match=r"^In split 'train', classes 'joy' \(id 1\), 'surprise' \(id 2\) have no"):
         check_before_training(missing_in_train, num_labels=3)

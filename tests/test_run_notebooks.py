@@ -59,8 +59,57 @@ def test_a_notebook_runs_in_its_kernel_and_reports_its_headline(tmp_path: Path) 
 def test_a_failing_cell_is_reported_not_hidden(tmp_path: Path) -> None:
     path = make_notebook(tmp_path / "02_broken.ipynb", "raise ValueError('boom')", "print('never')", headline=1)
     _, result = run_notebooks.execute(path, timeout=120)
-    assert result.status.startswith("failed") and "boom" in result.status
+    assert result.status == "failed: ValueError"  # short and plain, for the table
+    assert result.error == "ValueError: boom"
     assert result.headline == ""
+
+
+def test_a_long_failure_message_is_kept_whole_and_plain(tmp_path: Path) -> None:
+    message = "The full profile needs the checkpoint 'x/y'. " + "Say what to do next. " * 10
+    path = make_notebook(tmp_path / "02_long.ipynb", f"raise RuntimeError({message!r})")
+    _, result = run_notebooks.execute(path, timeout=120)
+    assert result.error == f"RuntimeError: {message}"
+    assert "\x1b" not in result.status + result.error
+
+
+def test_main_prints_each_failure_in_full_below_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    message = "a sentence that says how to fix it, " * 4
+    bad = make_notebook(tmp_path / "04_bad.ipynb", f"raise ValueError({message!r})")
+    assert run_notebooks.main([str(bad), "--build", str(tmp_path / "build")]) == 1
+    out = capsys.readouterr().out
+    table, _, below = out.partition("04_bad: failed: ValueError")
+    assert "| failed: ValueError |" in table
+    assert f"ValueError: {message}" in below
+    assert "executed notebook:" in below and "04_bad.ipynb" in below
+    assert f"ValueError: {message}" in (tmp_path / "build" / "smoke" / "summary.txt").read_text()
+
+
+def test_an_unknown_profile_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    assert run_notebooks.main(["--build", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Unknown course profile 'fast'. Valid profiles: smoke, full")
+    assert "Traceback" not in err
+
+
+def test_the_kernel_prints_no_warning_on_the_terminal(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    path = make_notebook(tmp_path / "05_quiet.ipynb", "print('fine')", headline=0)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "run_notebooks.py"), str(path), "--build", str(tmp_path / "build")],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no "running over TCP without encryption", no "parent appears to have exited"
+
+
+def test_solutions_notebooks_are_named_after_their_folder(tmp_path: Path) -> None:
+    (tmp_path / "solutions").mkdir()
+    path = make_notebook(tmp_path / "solutions" / "01_demo.ipynb", "print('answer')", headline=0)
+    _, result = run_notebooks.execute(path, timeout=120)
+    assert result.notebook == "solutions/01_demo" and result.headline == "answer"
 
 
 def test_main_writes_notebooks_html_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -231,3 +231,73 @@ def test_train_and_evaluate_end_to_end(tmp_path: Path, torch) -> None:
         logits = trainer.model(input_ids=everything["input_ids"], attention_mask=everything["attention_mask"]).logits
     expected = weighted_cross_entropy_by_hand(logits, everything["labels"], torch.tensor(WEIGHTS))
     assert metrics["eval_loss"] == pytest.approx(expected.item(), abs=1e-5)
+
+
+# --- the lighter route: Trainer(compute_loss_func=weighted_loss(class_weights)) ---------------
+
+
+def plain_trainer(tmp_path: Path, model=None, **arguments):
+    from transformers import Trainer, TrainingArguments
+
+    from course_utils.weighted_trainer import weighted_loss
+
+    args = TrainingArguments(
+        output_dir=str(tmp_path / "plain"),
+        report_to="none",
+        disable_tqdm=True,
+        save_strategy="no",
+        use_cpu=True,
+        dataloader_pin_memory=False,
+        **arguments,
+    )
+    import torch
+
+    return Trainer(model=model or tiny_model(), args=args, compute_loss_func=weighted_loss(torch.tensor(WEIGHTS)))
+
+
+def test_loss_func_gives_the_subclass_loss_on_one_batch(tmp_path: Path, torch) -> None:
+    subclass = make_trainer(tmp_path)
+    light = plain_trainer(tmp_path, model=subclass.model)
+    expected = subclass.compute_loss(subclass.model, fixed_batch())
+    assert torch.allclose(light.compute_loss(light.model, fixed_batch()), expected, atol=1e-7)
+    # During training the Trainer passes the size of the (accumulated) batch: one batch, same loss.
+    assert torch.allclose(light.compute_loss(light.model, fixed_batch(), num_items_in_batch=torch.tensor(4)), expected)
+
+
+def test_loss_func_takes_its_share_of_an_accumulated_batch(tmp_path: Path, torch) -> None:
+    from transformers.modeling_outputs import SequenceClassifierOutput
+
+    from course_utils.weighted_trainer import weighted_loss
+
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [1.0, 1.0, 0.0], [0.0, 0.0, 3.0]])
+    labels = torch.tensor([2, 0, 1, 2])
+    loss_func = weighted_loss(WEIGHTS)  # a plain list works too
+    mean = weighted_cross_entropy_by_hand(logits, labels, torch.tensor(WEIGHTS))
+    outputs = SequenceClassifierOutput(logits=logits)
+    assert torch.allclose(loss_func(outputs, labels), mean)
+    assert torch.allclose(loss_func(outputs, labels, num_items_in_batch=torch.tensor(12)), mean / 3)
+
+
+def test_both_routes_train_the_same_model_under_gradient_accumulation(tmp_path: Path, torch) -> None:
+    """Two accumulated batches of 2: the subclass and the loss function end with the same weights."""
+    from datasets import Dataset
+
+    generator = torch.Generator().manual_seed(3)
+    data = Dataset.from_dict(
+        {
+            "input_ids": torch.randint(1, 100, (8, 6), generator=generator).tolist(),
+            "attention_mask": [[1] * 6] * 8,
+            "labels": [0, 1, 2, 2, 1, 0, 2, 1],
+        }
+    )
+    arguments = dict(num_train_epochs=1, per_device_train_batch_size=2, gradient_accumulation_steps=2, seed=0)
+    subclass = make_trainer(tmp_path, **arguments)
+    light = plain_trainer(tmp_path, **arguments)
+    for trainer in (subclass, light):
+        trainer.train_dataset = data
+        trainer.train()
+        assert trainer.state.global_step == 2
+    for (name, ours), (_, theirs) in zip(subclass.model.named_parameters(), light.model.named_parameters()):
+        assert torch.allclose(ours, theirs, atol=1e-6), name
+    untouched = tiny_model()
+    assert not torch.allclose(untouched.classifier.weight, subclass.model.classifier.weight)  # it did train
