@@ -45,4 +45,5 @@ def training_args(run_name, settings, seed, push_to_hub=False):
         report_to="none",
         push_to_hub=push_to_hub,
         hub_model_id="minilm-finetuned-emotion" if push_to_hub else None,
+        hub_private_repo=True,  # created private: publish it yourself once you have looked at it
     )

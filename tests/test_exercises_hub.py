@@ -30,35 +30,56 @@ def api(session_hub_env):
 # --- 1. a tokenizer release, loaded by its tag ----------------------------------------------------
 
 
+def load_release(repo_id, tag):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(repo_id, revision=tag)
+
+
 def test_tokenizer_release_walks_the_learner_through_the_steps(api, repo_name, tokenizer) -> None:
+    from course_utils.exercises.hub import check_tokenizer_release
+
+    repo_id = f"learner/{repo_name}"
+    steps = []
+    steps.append(check_tokenizer_release(repo_id, "v1.0", load_release, tokenizer))
+    api.create_repo(repo_id, private=True)
+    api.create_tag(repo_id, tag="v1.0")  # tagged before anything was pushed
+    steps.append(check_tokenizer_release(repo_id, "v1.0", load_release, tokenizer))
+    tokenizer.push_to_hub(repo_id)
+    steps.append(check_tokenizer_release(repo_id, "v2.0", load_release, tokenizer))
+    api.create_tag(repo_id, tag="v2.0")
+    steps.append(check_tokenizer_release(repo_id, "v2.0", lambda repo_id, tag: None, tokenizer))
+    steps.append(check_tokenizer_release(repo_id, "v2.0", lambda repo_id, tag: tokenizer, tokenizer))  # the local one
+    steps.append(check_tokenizer_release(repo_id, "v2.0", load_release, tokenizer))
+    expected = [
+        "there is no repository",
+        "the commit tagged 'v1.0' has no tokenizer.json, tokenizer_config.json",
+        "has no tag 'v2.0' (its tags: v1.0)",
+        "load_release() returned None",
+        "loaded from",
+        "load_release gets exactly that version",
+    ]
+    assert [feedback.passed for feedback in steps] == [False] * 5 + [True]
+    for feedback, sentence in zip(steps, expected):
+        assert sentence in feedback.message, feedback
+    assert [ref.name for ref in api.list_repo_refs(repo_id).tags] == ["v1.0", "v2.0"]  # its probe tag is gone
+
+
+def test_tokenizer_release_notices_a_function_that_ignores_the_tag(api, repo_name, tokenizer) -> None:
     from transformers import AutoTokenizer
 
     from course_utils.exercises.hub import check_tokenizer_release
 
     repo_id = f"learner/{repo_name}"
-    steps = []
-    steps.append(check_tokenizer_release(repo_id, "v1.0", None, tokenizer))
-    api.create_repo(repo_id)
-    api.create_tag(repo_id, tag="v1.0")  # tagged before anything was pushed
-    steps.append(check_tokenizer_release(repo_id, "v1.0", None, tokenizer))
-    tokenizer.push_to_hub(repo_id)
-    steps.append(check_tokenizer_release(repo_id, "v2.0", None, tokenizer))
-    api.create_tag(repo_id, tag="v2.0")
-    steps.append(check_tokenizer_release(repo_id, "v2.0", None, tokenizer))
-    steps.append(check_tokenizer_release(repo_id, "v2.0", tokenizer, tokenizer))  # the local one, not the release
-    released = AutoTokenizer.from_pretrained(repo_id, revision="v2.0")
-    steps.append(check_tokenizer_release(repo_id, "v2.0", released, tokenizer))
-    expected = [
-        "there is no repository",
-        "the commit tagged 'v1.0' has no tokenizer.json, tokenizer_config.json",
-        "has no tag 'v2.0' (its tags: v1.0)",
-        "now load it into `released`",
-        "was loaded from",
-        "same ids as the original",
-    ]
-    assert [feedback.passed for feedback in steps] == [False] * 5 + [True]
-    for feedback, sentence in zip(steps, expected):
-        assert sentence in feedback.message, feedback
+    tokenizer.push_to_hub(repo_id, private=True)
+    api.create_tag(repo_id, tag="v1.0")
+
+    def load_main(repo_id, tag):
+        return AutoTokenizer.from_pretrained(repo_id)
+
+    feedback = check_tokenizer_release(repo_id, "v1.0", load_main, tokenizer)
+    assert not feedback.passed and "pass revision=tag" in feedback.message
+    assert [ref.name for ref in api.list_repo_refs(repo_id).tags] == ["v1.0"]
 
 
 def test_tokenizer_release_notices_another_tokenizer(api, repo_name, tokenizer) -> None:
@@ -69,9 +90,8 @@ def test_tokenizer_release_notices_another_tokenizer(api, repo_name, tokenizer) 
     repo_id = f"learner/{repo_name}"
     tokenizer.push_to_hub(repo_id)
     api.create_tag(repo_id, tag="v1.0")
-    released = AutoTokenizer.from_pretrained(repo_id, revision="v1.0")
     other = AutoTokenizer.from_pretrained(repo_id, revision="v1.0", do_lower_case=False)
-    feedback = check_tokenizer_release(repo_id, "v1.0", released, other)
+    feedback = check_tokenizer_release(repo_id, "v1.0", load_release, other)
     assert not feedback.passed and "encodes" in feedback.message
 
 
@@ -98,16 +118,28 @@ def test_light_download_accepts_json_only(model_repo, tmp_path) -> None:
 
     from course_utils.exercises.hub import check_light_download
 
-    feedback = check_light_download(snapshot_download(model_repo, allow_patterns=["*.json"], cache_dir=tmp_path / "c"))
+    snapshot_download(model_repo)  # the weights are in the shared cache already, as in notebook 03
+    folder = snapshot_download(model_repo, allow_patterns=["*.json"], local_dir=tmp_path / "light")
+    feedback = check_light_download(folder)
     assert feedback.passed, feedback
-    assert "enough for AutoConfig and AutoTokenizer" in feedback.message
+    assert "3 files" in feedback.message and "enough for AutoConfig and AutoTokenizer" in feedback.message
+
+
+def test_light_download_into_the_shared_cache_says_to_use_a_folder_of_its_own(model_repo) -> None:
+    from huggingface_hub import snapshot_download
+
+    from course_utils.exercises.hub import check_light_download
+
+    snapshot_download(model_repo)
+    feedback = check_light_download(snapshot_download(model_repo, allow_patterns=["*.json"]))
+    assert not feedback.passed and "local_dir=" in feedback.message
 
 
 @pytest.mark.parametrize(
     "patterns, expected",
     [
-        (None, "model.safetensors came down too"),
-        (["config.json"], "tokenizer.json, tokenizer_config.json is missing"),
+        (None, "the folder holds model.safetensors"),
+        (["config.json"], "tokenizer.json, tokenizer_config.json are missing"),
         (["tokenizer*"], "config.json is missing"),
     ],
     ids=["everything", "config only", "tokenizer only"],
@@ -117,7 +149,7 @@ def test_light_download_rejects_typical_mistakes(model_repo, tmp_path, patterns,
 
     from course_utils.exercises.hub import check_light_download
 
-    feedback = check_light_download(snapshot_download(model_repo, allow_patterns=patterns, cache_dir=tmp_path / "c"))
+    feedback = check_light_download(snapshot_download(model_repo, allow_patterns=patterns, local_dir=tmp_path / "light"))
     assert not feedback.passed and expected in feedback.message
 
 

@@ -41,3 +41,4 @@ def test_pushing_names_the_course_repository(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path)
     args = training_args("weighted", SETTINGS, 0, push_to_hub=True)
     assert args.push_to_hub and args.hub_model_id == "minilm-finetuned-emotion"
+    assert args.hub_private_repo is True

@@ -1,6 +1,6 @@
 """Checkers for the exercises of notebook 03 (sharing on the Hub).
 
-1. :func:`check_tokenizer_release`: push a tokenizer, tag the commit, load it back by the tag.
+1. :func:`check_tokenizer_release`: push a tokenizer, tag the commit, write a function that loads it by the tag.
 2. :func:`check_light_download`: download only what tokenizing and configuring need, not the weights.
 3. :func:`check_revert`: undo a change the git way, with a new commit that restores the old file.
 
@@ -12,10 +12,11 @@ notebooks/03_hub.ipynb and its solutions notebook.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from course_utils.exercises import Feedback, correct, not_yet
+from course_utils.exercises import Feedback, LearnerCodeError, call_learner_code, correct, not_yet
 
 #: Sentences the released tokenizer must encode exactly like the original.
 SAMPLE_TEXTS = ("i feel like the whole world is smiling at me today", "Hub, tags & revisions: v1.0!")
@@ -24,18 +25,22 @@ _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".h5", ".msgpack", ".pt", ".ckpt", ".onnx")
 
 
-def check_tokenizer_release(repo_id: str, tag: str, released: Any, original: Any) -> Feedback:
-    """Exercise 1: ``repo_id`` holds a tokenizer at the tag ``tag``, and ``released`` was loaded from it.
+def check_tokenizer_release(repo_id: str, tag: str, load_release: Callable[[str, str], Any], original: Any) -> Feedback:
+    """Exercise 1: ``repo_id`` holds a tokenizer at the tag ``tag``, and ``load_release`` loads by tag.
 
-    ``released`` is the tokenizer loaded back with ``AutoTokenizer.from_pretrained(repo_id,
-    revision=tag)``; it must encode the sample texts exactly like ``original``. Used in
-    notebooks/03_hub.ipynb.
+    ``load_release(repo_id, tag)`` must return the tokenizer as it is at ``tag``, encoding the
+    sample texts exactly like ``original``. To tell loading by tag from loading ``main``, the
+    checker also calls it with a tag of its own on the repository's first commit (which holds no
+    tokenizer, so loading must fail), then deletes that tag. Used in notebooks/03_hub.ipynb.
     """
     from huggingface_hub import HfApi
 
     api = HfApi()
     if not api.repo_exists(repo_id):
-        return not_yet(f"there is no repository {repo_id} yet: push the tokenizer with tokenizer.push_to_hub({repo_id!r}).")
+        return not_yet(
+            f"there is no repository {repo_id} yet: push the tokenizer with "
+            f"tokenizer.push_to_hub({repo_id!r}, private=True)."
+        )
     tags = [ref.name for ref in api.list_repo_refs(repo_id).tags]
     if tag not in tags:
         found = f"its tags: {', '.join(tags)}" if tags else "it has no tag"
@@ -44,37 +49,66 @@ def check_tokenizer_release(repo_id: str, tag: str, released: Any, original: Any
     missing = [name for name in _TOKENIZER_FILES if name not in files]
     if missing:
         return not_yet(f"the commit tagged {tag!r} has no {', '.join(missing)}: push the tokenizer first, then tag.")
+    try:
+        released = call_learner_code(load_release, repo_id, tag)
+    except LearnerCodeError as error:
+        return error.feedback
     if released is None:
-        return not_yet(f"the release is on the Hub; now load it into `released` with AutoTokenizer.from_pretrained(repo_id, revision={tag!r}).")
+        return not_yet("load_release() returned None: return AutoTokenizer.from_pretrained(repo_id, revision=tag).")
     source = getattr(released, "name_or_path", None)
     if source != repo_id:
-        return not_yet(f"`released` was loaded from {source!r}: load it from the Hub repository {repo_id!r}, by its tag.")
+        return not_yet(f"load_release() returned a tokenizer loaded from {source!r}: load it from the Hub repository {repo_id!r}.")
     for text in SAMPLE_TEXTS:
         if released(text)["input_ids"] != original(text)["input_ids"]:
             return not_yet(f"the released tokenizer encodes {text!r} differently from the original: push the tokenizer you trained with.")
+    if _loads_without_its_tag(api, repo_id, load_release):
+        return not_yet("load_release() returns main's tokenizer whatever the tag: pass revision=tag to from_pretrained.")
     return correct(
-        f"{repo_id} at {tag!r} holds the tokenizer, and loading it by the tag gives the same ids as the original, "
-        "whatever gets committed to main later."
+        f"{repo_id} at {tag!r} holds the tokenizer, and load_release gets exactly that version, whatever is "
+        "committed to main later."
     )
 
 
-def check_light_download(folder: Any) -> Feedback:
-    """Exercise 2: ``folder`` (from ``snapshot_download``) has the configuration and tokenizer, no weights.
+def _loads_without_its_tag(api: Any, repo_id: str, load_release: Callable[[str, str], Any]) -> bool:
+    """Whether ``load_release`` still returns a tokenizer for a tag on a commit that has none."""
+    probe = f"course-check-{uuid.uuid4().hex[:8]}"
+    first_commit = api.list_repo_commits(repo_id)[-1].commit_id
+    api.create_tag(repo_id, tag=probe, revision=first_commit)
+    try:
+        return load_release(repo_id, probe) is not None
+    except Exception:  # noqa: BLE001 - loading a tag without tokenizer files must fail
+        return False
+    finally:
+        api.delete_tag(repo_id, tag=probe)
 
-    The configuration and the tokenizer must load from it. Used in notebooks/03_hub.ipynb.
+
+def check_light_download(folder: Any) -> Feedback:
+    """Exercise 2: ``folder`` (from ``snapshot_download(..., local_dir=...)``) has the configuration and tokenizer, no weights.
+
+    The configuration and the tokenizer must load from it. The ``.cache`` folder that
+    ``local_dir`` downloads keep for their own bookkeeping is not counted. Used in
+    notebooks/03_hub.ipynb.
     """
     if folder is None:
         return not_yet("`light_folder` is None: set it to the folder that snapshot_download returns.")
     root = Path(folder)
     if not root.is_dir():
         return not_yet(f"{str(folder)!r} is not a folder: use the path that snapshot_download returns.")
-    files = sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+    files = sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and ".cache" not in path.relative_to(root).parts
+    )
     weights = [name for name in files if name.endswith(_WEIGHT_SUFFIXES)]
     if weights:
-        return not_yet(f"{', '.join(weights)} came down too: pass allow_patterns (e.g. ['*.json']) so that only the small files are downloaded.")
+        return not_yet(
+            f"the folder holds {', '.join(weights)}: pass allow_patterns (e.g. ['*.json']) and a folder of its own "
+            "(local_dir=...), so that only the small files are downloaded there."
+        )
     missing = [name for name in ("config.json", *_TOKENIZER_FILES) if name not in files]
     if missing:
-        return not_yet(f"{', '.join(missing)} is missing: the patterns must also match the configuration and the tokenizer files.")
+        verb = "is" if len(missing) == 1 else "are"
+        return not_yet(f"{', '.join(missing)} {verb} missing: the patterns must also match the configuration and the tokenizer files.")
     from transformers import AutoConfig, AutoTokenizer
 
     try:
