@@ -10,6 +10,7 @@ names the missing asset and says what to do.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,6 +104,72 @@ def resolve_checkpoint(name: str) -> str:
         )
     _require_hub_file(name, "config.json", kind="checkpoint")
     return name
+
+
+#: Environment variable naming the folder where the course keeps files it derives (converted weights).
+CACHE_ENV_VAR = "COURSE_CACHE"
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+
+
+def course_cache() -> Path:
+    """Where the course keeps files it derives from its assets: ``$COURSE_CACHE``, else ``~/.cache/course-utils``."""
+    return Path(os.environ.get(CACHE_ENV_VAR) or Path.home() / ".cache" / "course-utils")
+
+
+def resolve_tf_checkpoint(name: str) -> str:
+    """What to pass to ``TFAutoModel*.from_pretrained(..., use_safetensors=False)`` for a declared checkpoint.
+
+    transformers 4.57 cannot load PyTorch-format safetensors into a TensorFlow model without
+    torch installed (its loader iterates a ``safe_open`` handle, which safetensors does not
+    support: huggingface/transformers#40028), and the keras environment has no torch. The offline
+    MiniLM ships only such weights, so the first call converts them, with numpy and TensorFlow
+    only, into a TensorFlow checkpoint (``tf_model.h5``, configuration and tokenizer files) under
+    :func:`course_cache`, reused afterwards. Hub checkpoints are returned unchanged: with
+    ``use_safetensors=False`` they load from their own ``tf_model.h5``. Used in
+    notebooks/02_keras_to_tf_dataset.ipynb.
+    """
+    if name != OFFLINE_MINILM:
+        return resolve_checkpoint(name)
+    source = offline_minilm_path()
+    target = course_cache() / f"all-MiniLM-L6-v2-tf-{MINILM_SAFETENSORS_SHA256[:12]}"
+    if not (target / "tf_model.h5").is_file():
+        _convert_to_tensorflow(source, target)
+    return str(target)
+
+
+def _convert_to_tensorflow(source: Path, target: Path) -> None:
+    """Write a TensorFlow copy of the PyTorch-format checkpoint in ``source`` to ``target`` (atomically)."""
+    import shutil
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # transformers 4.57's TF models are Keras 2 models
+    import transformers
+    from safetensors.numpy import load_file
+    from transformers import AutoConfig, TFAutoModel
+    from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
+
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # the loader's "weights not used" notes are about a buffer
+    try:
+        model = TFAutoModel.from_config(AutoConfig.from_pretrained(source))
+        weights = load_file(str(source / "model.safetensors"))
+        load_pytorch_state_dict_in_tf2_model(model, weights, allow_missing_keys=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+        shutil.rmtree(scratch, ignore_errors=True)
+        model.save_pretrained(scratch)
+        for name in _TOKENIZER_FILES:
+            if (source / name).is_file():
+                shutil.copy2(source / name, scratch / name)
+        try:
+            os.replace(scratch, target)
+        except OSError:  # another process converted it meanwhile
+            shutil.rmtree(scratch, ignore_errors=True)
+            if not (target / "tf_model.h5").is_file():
+                raise
+    finally:
+        transformers.logging.set_verbosity(verbosity)
 
 
 def _require_hub_file(repo_id: str, filename: str, kind: str) -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import re
 import sys
+import tempfile
+from contextlib import contextmanager
+from typing import Iterator
 
 from course_utils.profiles import STANDIN, NotebookAssets, notebook_assets
 from course_utils.standin import STANDIN_NOTE
@@ -58,6 +62,58 @@ def seed_everything(seed: int) -> None:
             torch.cuda.manual_seed_all(seed)
     if "tensorflow" in sys.modules:  # never import it here: TF_USE_LEGACY_KERAS must come first
         sys.modules["tensorflow"].random.set_seed(seed)
+
+
+#: Informational lines TensorFlow's C++ runtime writes to stderr while it loads, before its logging
+#: is set up (so TF_CPP_MIN_LOG_LEVEL cannot silence them): "oneDNN custom operations are on",
+#: "Could not find cuda drivers", and the preamble announcing them.
+_NATIVE_STARTUP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|I\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+\] .*)$"
+)
+
+
+#: The start of any entry of the C++ logger (severity letter, date, time, thread, source).
+_NATIVE_LOG_ENTRY = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+\] ")
+
+
+@contextmanager
+def quiet_tensorflow_import() -> Iterator[None]:
+    """Hide the informational lines TensorFlow prints while it is imported; pass on anything else.
+
+    ``with quiet_tensorflow_import(): import tensorflow as tf``. Those lines come from C++ code,
+    straight to file descriptor 2, so they land in the notebook's output whatever the logging
+    settings. Only INFO-level lines and their preamble are dropped; warnings and errors are
+    written to ``sys.stderr`` as usual. Used in notebooks/02_keras_to_tf_dataset.ipynb.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = _without_startup_noise(captured.read().decode(errors="replace"))
+            if kept:
+                print(kept, file=sys.stderr)
+
+
+def _without_startup_noise(text: str) -> str:
+    """``text`` minus TensorFlow's informational start-up entries (with their continuation lines)."""
+    kept, dropping = [], False
+    for line in text.splitlines():
+        if _NATIVE_STARTUP_NOISE.match(line):
+            dropping = True
+        elif _NATIVE_LOG_ENTRY.match(line):  # a warning or an error: a new entry, kept
+            dropping = False
+            kept.append(line)
+        elif not dropping and line.strip():
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def _silence_progress_bars() -> None:

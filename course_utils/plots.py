@@ -148,3 +148,53 @@ def plot_per_class_comparison(
     ax.set_title(title)
     ax.legend(loc="upper center", ncols=min(len(runs), 3), frameon=False)
     return ax
+
+
+def plot_length_histogram(
+    lengths: Sequence[int], ax: "Axes | None" = None, title: str = "Tokens per example"
+) -> "Axes":
+    """Histogram of token counts, with the mean and the longest example marked.
+
+    The space between the mean and the longest example is what padding every example to the
+    longest one fills with padding. Used in notebooks/02_keras_to_tf_dataset.ipynb.
+    """
+    values = np.asarray(lengths)
+    if values.size == 0:
+        raise ValueError("No lengths to plot: tokenize the dataset first.")
+    ax = _axes(ax)
+    ax.hist(values, bins=range(int(values.min()), int(values.max()) + 2), color="tab:blue")
+    ax.axvline(values.mean(), color="tab:orange", linestyle="--", label=f"mean {values.mean():.1f}")
+    ax.axvline(values.max(), color="tab:red", label=f"longest {values.max()}")
+    ax.set_xlabel("tokens")
+    ax.set_ylabel("examples")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_padding_comparison(table: "pd.DataFrame", title: str = "One epoch, three ways to pad") -> Any:
+    """Two bar charts side by side: tokens processed per epoch (real vs padding) and seconds per epoch.
+
+    ``table`` has one row per way of batching and the columns ``real tokens``, ``padding tokens``
+    and ``seconds per epoch``. Returns the figure. Used in notebooks/02_keras_to_tf_dataset.ipynb.
+    """
+    import matplotlib.pyplot as plt
+
+    missing = [c for c in ("real tokens", "padding tokens", "seconds per epoch") if c not in table.columns]
+    if missing:
+        raise ValueError(f"The table lacks the column(s) {missing}.")
+    names = [str(name) for name in table.index]
+    figure, (tokens_ax, time_ax) = plt.subplots(1, 2, figsize=(9, 3.2))
+    real = table["real tokens"].to_numpy(dtype=float)
+    padding = table["padding tokens"].to_numpy(dtype=float)
+    tokens_ax.bar(names, real, label="real tokens", color="tab:blue")
+    tokens_ax.bar(names, padding, bottom=real, label="padding", color="tab:gray")
+    tokens_ax.set_ylabel("tokens per epoch")
+    tokens_ax.legend(frameon=False)
+    time_ax.bar(names, table["seconds per epoch"].to_numpy(dtype=float), color="tab:orange")
+    time_ax.set_ylabel("seconds per epoch")
+    for ax in (tokens_ax, time_ax):
+        ax.tick_params(axis="x", labelrotation=15)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure

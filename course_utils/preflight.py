@@ -143,3 +143,34 @@ def _class_names(split: Any, num_labels: int) -> Sequence[str] | None:
     feature = split.features.get(_label_column(split))
     names = getattr(feature, "names", None)
     return names if names is not None and len(names) == num_labels else None
+
+
+def check_columns(dataset: Any, columns: Sequence[str], label_cols: str | Sequence[str] | None = None) -> None:
+    """Raise :class:`PreflightError` unless ``dataset`` has every column ``to_tf_dataset`` is asked for.
+
+    ``to_tf_dataset`` itself fails on a missing column with a ``KeyError`` deep inside its
+    signature inference. This check says which column is missing and what to do: tokenize first
+    (no ``input_ids``), ask only for the columns the tokenizer made, or name the label column
+    the dataset has. ``dataset`` is a ``datasets.Dataset``. Used in
+    notebooks/02_keras_to_tf_dataset.ipynb.
+    """
+    present = list(getattr(dataset, "column_names", []))
+    have = ", ".join(present) or "none"
+    if "input_ids" not in present:
+        raise PreflightError(
+            f"The dataset has no 'input_ids' column (columns: {have}): it is not tokenized yet. "
+            "Run dataset.map(tokenize, batched=True) with the checkpoint's tokenizer first."
+        )
+    missing = [name for name in columns if name not in present]
+    if missing:
+        raise PreflightError(
+            f"The dataset has no column {', '.join(repr(m) for m in missing)} (columns: {have}). Ask to_tf_dataset "
+            "only for the columns the tokenizer made: [c for c in tokenizer.model_input_names if c in dataset.column_names]."
+        )
+    labels = [label_cols] if isinstance(label_cols, str) else list(label_cols or [])
+    missing_labels = [name for name in labels if name not in present]
+    if missing_labels:
+        raise PreflightError(
+            f"The dataset has no label column {', '.join(repr(m) for m in missing_labels)} (columns: {have}). "
+            "Pass the name of the column that holds the class ids as label_cols."
+        )

@@ -119,7 +119,8 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             dataset="standin:cola",
             checkpoint=OFFLINE_MINILM,
             splits={"train": 1200, "validation": 300},
-            settings={"epochs": 1, "learning_rate": 5e-5, "batch_size": 16},
+            # Measured: validation MCC 0.00 / 0.36 / 0.43 / 0.50 after epochs 1 to 4 at the talk's 5e-5.
+            settings={"epochs": 4, "learning_rate": 5e-5, "batch_size": 16},
         ),
         "full": _declare(
             "02_keras_to_tf_dataset",

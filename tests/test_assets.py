@@ -137,3 +137,36 @@ def test_full_profile_offline_names_the_missing_dataset(tmp_path: Path) -> None:
     )
     assert "'nyu-mll/glue' (config 'cola')" in result.stdout, result.stderr[-2000:]
     assert "COURSE_PROFILE=smoke" in result.stdout
+
+
+@pytest.mark.keras_env
+def test_the_offline_weights_convert_once_to_an_identical_tensorflow_checkpoint(tmp_path, monkeypatch) -> None:
+    import os
+
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    import numpy as np
+    import transformers
+    from safetensors.numpy import load_file
+    from transformers import TFAutoModelForSequenceClassification
+
+    from course_utils.assets import offline_minilm_path, resolve_tf_checkpoint
+    from course_utils.profiles import OFFLINE_MINILM
+
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    folder = resolve_tf_checkpoint(OFFLINE_MINILM)
+    assert folder.startswith(str(tmp_path))
+    files = sorted(os.listdir(folder))
+    assert "tf_model.h5" in files and "tokenizer.json" in files and "model.safetensors" not in files
+    stamp = os.stat(os.path.join(folder, "tf_model.h5")).st_mtime_ns
+    assert resolve_tf_checkpoint(OFFLINE_MINILM) == folder  # reused, not converted again
+    assert os.stat(os.path.join(folder, "tf_model.h5")).st_mtime_ns == stamp
+
+    transformers.logging.set_verbosity_error()
+    model = TFAutoModelForSequenceClassification.from_pretrained(folder, num_labels=2, use_safetensors=False)
+    transformers.logging.set_verbosity_warning()
+    weights = {w.name: w.numpy() for w in model.weights}
+    original = load_file(str(offline_minilm_path() / "model.safetensors"))
+    embeddings = next(v for k, v in weights.items() if "word_embeddings" in k)
+    query = next(v for k, v in weights.items() if "layer_._5/attention/self/query/kernel" in k)
+    assert np.array_equal(embeddings, original["embeddings.word_embeddings.weight"])
+    assert np.array_equal(query, original["encoder.layer.5.attention.self.query.weight"].T)

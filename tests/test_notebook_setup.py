@@ -80,3 +80,22 @@ def test_quiet_setup_reaches_libraries_imported_later(monkeypatch: pytest.Monkey
     env["COURSE_QUIET"] = "1"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=True).stdout
     assert out.strip().splitlines()[-1] == "False True"
+
+
+def test_quiet_tensorflow_import_drops_only_the_startup_info_lines(capfd) -> None:
+    import os
+
+    from course_utils.notebook_setup import quiet_tensorflow_import
+
+    with quiet_tensorflow_import():
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+        os.write(2, b"I0000 00:00:1795672533.526181   12151 port.cc:153] oneDNN custom operations are on.\n")
+        os.write(2, b"I0000 00:00:1795672533.526181   12151 cpu_feature_guard.cc:227] This binary is optimized.\n")
+        os.write(2, b"To enable the following instructions: AVX2, rebuild TensorFlow.\n")
+        os.write(2, b"W0000 00:00:1795672533.527176   12151 gpu.cc:1] a real warning stays\n")
+        os.write(2, b"Traceback: something broke\n")
+    err = capfd.readouterr().err
+    assert "oneDNN" not in err and "absl::InitializeLog" not in err and "AVX2" not in err
+    assert "a real warning stays" in err and "something broke" in err
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "after\n"  # stderr is restored

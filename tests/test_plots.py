@@ -113,3 +113,34 @@ def test_importing_the_module_does_not_import_pyplot() -> None:
     code = "import sys, course_utils.plots; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_length_histogram_marks_the_mean_and_the_longest() -> None:
+    from course_utils.plots import plot_length_histogram
+
+    ax = plot_length_histogram([3, 4, 4, 5, 20])
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["mean 7.2", "longest 20"]
+    assert sum(patch.get_height() for patch in ax.patches) == 5
+    plt.close("all")
+    with pytest.raises(ValueError, match="tokenize the dataset first"):
+        plot_length_histogram([])
+
+
+def test_padding_comparison_stacks_padding_on_real_tokens() -> None:
+    import pandas as pd
+
+    from course_utils.plots import plot_padding_comparison
+
+    table = pd.DataFrame(
+        {"real tokens": [100, 100], "padding tokens": [300, 10], "seconds per epoch": [4.0, 1.5]},
+        index=["pad to longest", "buckets"],
+    )
+    figure = plot_padding_comparison(table)
+    tokens_ax, time_ax = figure.axes
+    tops = sorted(patch.get_y() + patch.get_height() for patch in tokens_ax.patches)
+    assert tops == [100, 100, 110, 400]
+    assert [patch.get_height() for patch in time_ax.patches] == [4.0, 1.5]
+    plt.close(figure)
+    with pytest.raises(ValueError, match="seconds per epoch"):
+        plot_padding_comparison(table.drop(columns="seconds per epoch"))

@@ -182,3 +182,45 @@ def test_the_untokenized_check_comes_first() -> None:
     raw = make({"text": ["x"], "label": [0]})
     with pytest.raises(PreflightError, match="not tokenized yet"):
         check_before_training(raw, num_labels=3)
+
+
+# --- check_columns: before to_tf_dataset (notebook 02) ------------------------------------------
+
+
+def tokenized_cola():
+    from datasets import Dataset
+
+    return Dataset.from_dict(
+        {"sentence": ["a b", "c"], "label": [1, 0], "idx": [0, 1], "input_ids": [[101, 7, 8, 102], [101, 9, 102]],
+         "attention_mask": [[1, 1, 1, 1], [1, 1, 1]]}
+    )
+
+
+def test_columns_a_ready_dataset_passes() -> None:
+    from course_utils.preflight import check_columns
+
+    assert check_columns(tokenized_cola(), ["input_ids", "attention_mask"], "label") is None
+
+
+def test_columns_untokenized_data_is_caught() -> None:
+    from datasets import Dataset
+
+    from course_utils.preflight import check_columns
+
+    raw = Dataset.from_dict({"sentence": ["a b"], "label": [1], "idx": [0]})
+    with pytest.raises(PreflightError, match=r"^The dataset has no 'input_ids' column \(columns: sentence, label, idx\): it is not tokenized yet"):
+        check_columns(raw, ["input_ids", "attention_mask"], "label")
+
+
+def test_columns_a_missing_model_input_is_named() -> None:
+    from course_utils.preflight import check_columns
+
+    with pytest.raises(PreflightError, match=r"no column 'token_type_ids' .*tokenizer.model_input_names"):
+        check_columns(tokenized_cola(), ["input_ids", "token_type_ids", "attention_mask"], "label")
+
+
+def test_columns_a_missing_label_column_is_named() -> None:
+    from course_utils.preflight import check_columns
+
+    with pytest.raises(PreflightError, match=r"no label column 'labels' \(columns: sentence, label, idx, input_ids, attention_mask\)"):
+        check_columns(tokenized_cola(), ["input_ids"], ["labels"])
