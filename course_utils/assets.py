@@ -19,6 +19,7 @@ from course_utils.profiles import (
     OFFLINE_MINILM,
     PROFILE_ENV_VAR,
     STANDIN,
+    STANDIN_GPT2_TOKENIZER,
     NotebookAssets,
     all_assets,
 )
@@ -91,17 +92,17 @@ def _verify_weights(weights: Path) -> None:
 def resolve_checkpoint(name: str) -> str:
     """What to pass to ``from_pretrained`` for a declared checkpoint name.
 
-    ``offline:all-MiniLM-L6-v2`` becomes the verified local folder; a Hub id is returned
+    ``offline:all-MiniLM-L6-v2`` becomes the verified local folder, ``standin:gpt2-byte-level-bpe``
+    the folder of :func:`standin_gpt2_tokenizer_path`; a Hub id is returned
     unchanged once its ``config.json`` is found in the cache or on the Hub, otherwise
     :class:`AssetUnavailableError` says what is missing. Used in notebooks 01, 02, 03, 05.
     """
     if name == OFFLINE_MINILM:
         return str(offline_minilm_path())
+    if name == STANDIN_GPT2_TOKENIZER:
+        return str(standin_gpt2_tokenizer_path())
     if name.startswith((STANDIN, "offline:")):
-        raise AssetUnavailableError(
-            f"{name!r} is not a checkpoint this module can resolve; stand-in tokenizers are "
-            "built by their notebook's helper."
-        )
+        raise AssetUnavailableError(f"{name!r} is not a checkpoint this module can resolve.")
     _require_hub_file(name, "config.json", kind="checkpoint")
     return name
 
@@ -149,27 +150,93 @@ def _convert_to_tensorflow(source: Path, target: Path) -> None:
     from transformers import AutoConfig, TFAutoModel
     from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
+    def write(folder: Path) -> None:
+        model = TFAutoModel.from_config(AutoConfig.from_pretrained(source))
+        load_pytorch_state_dict_in_tf2_model(model, load_file(str(source / "model.safetensors")), allow_missing_keys=False)
+        model.save_pretrained(folder)
+        for name in _TOKENIZER_FILES:
+            if (source / name).is_file():
+                shutil.copy2(source / name, folder / name)
+
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()  # the loader's "weights not used" notes are about a buffer
     try:
-        model = TFAutoModel.from_config(AutoConfig.from_pretrained(source))
-        weights = load_file(str(source / "model.safetensors"))
-        load_pytorch_state_dict_in_tf2_model(model, weights, allow_missing_keys=False)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        scratch = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-        shutil.rmtree(scratch, ignore_errors=True)
-        model.save_pretrained(scratch)
-        for name in _TOKENIZER_FILES:
-            if (source / name).is_file():
-                shutil.copy2(source / name, scratch / name)
-        try:
-            os.replace(scratch, target)
-        except OSError:  # another process converted it meanwhile
-            shutil.rmtree(scratch, ignore_errors=True)
-            if not (target / "tf_model.h5").is_file():
-                raise
+        _write_atomically(target, write, "tf_model.h5")
     finally:
         transformers.logging.set_verbosity(verbosity)
+
+
+#: The stand-in for GPT-2's tokenizer: the same design, trained on other text, smaller.
+STANDIN_GPT2_VOCAB_SIZE = 8000
+STANDIN_GPT2_README = """# Stand-in for the GPT-2 tokenizer (course notebook 04)
+
+Not the tokenizer of `openai-community/gpt2`. A byte-level BPE tokenizer of the same design (byte-level
+pre-tokenizer and decoder, `<|endoftext|>` as its only special token), trained by the course offline on
+the texts of its emotion and CoLA stand-ins (short posts and example sentences), so that notebook 04 has an
+existing tokenizer, trained on other text, to retrain. Its vocabulary is much smaller than GPT-2's 50,257
+tokens, because its training text is small.
+"""
+
+
+def standin_gpt2_tokenizer_path() -> Path:
+    """Folder of the stand-in for GPT-2's tokenizer, trained on first use and cached under :func:`course_cache`.
+
+    A byte-level BPE tokenizer like GPT-2's, trained on the course's emotion and CoLA stand-in
+    texts (not the corpus notebook 04 retrains it on), with a README that says it is a stand-in.
+    Deterministic: the same texts and settings give the same vocabulary. Used in
+    notebooks/04_training_tokenizers.ipynb (through :func:`resolve_checkpoint`).
+    """
+    target = course_cache() / f"gpt2-byte-level-bpe-standin-v{STANDIN_GPT2_VOCAB_SIZE}"
+    if not (target / "tokenizer.json").is_file():
+        _write_atomically(target, _train_standin_gpt2, "tokenizer.json")
+    return target
+
+
+def _train_standin_gpt2(folder: Path) -> None:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from course_utils import standin
+
+    texts = list(standin.make_emotion(seed=1)["train"]["text"]) + list(standin.make_cola(seed=1)["train"]["sentence"])
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=STANDIN_GPT2_VOCAB_SIZE,
+        special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    wrapped = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, bos_token="<|endoftext|>", eos_token="<|endoftext|>", unk_token="<|endoftext|>"
+    )
+    wrapped.save_pretrained(folder)
+    (folder / "README.md").write_text(STANDIN_GPT2_README, encoding="utf-8")
+
+
+def _write_atomically(target: Path, write: Any, marker: str) -> None:
+    """Build a cached folder: ``write(scratch)``, then rename the scratch folder to ``target``.
+
+    A process that finds ``target`` finds it complete; two processes building it at once both
+    succeed (the second one's copy is dropped). ``marker`` is a file every complete copy has.
+    """
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    try:
+        write(scratch)
+        os.replace(scratch, target)
+    except OSError:
+        if not (target / marker).is_file():
+            raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _require_hub_file(repo_id: str, filename: str, kind: str) -> None:

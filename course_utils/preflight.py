@@ -8,7 +8,7 @@ wrong and what to do. Needs only ``datasets`` and numpy (both environments).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -173,4 +173,48 @@ def check_columns(dataset: Any, columns: Sequence[str], label_cols: str | Sequen
         raise PreflightError(
             f"The dataset has no label column {', '.join(repr(m) for m in missing_labels)} (columns: {have}). "
             "Pass the name of the column that holds the class ids as label_cols."
+        )
+
+
+def checked_text_batches(batches: Any) -> Any:
+    """Pass on the batches of a tokenizer's training corpus, checking each is a list of texts.
+
+    ``train_new_from_iterator`` and ``train_from_iterator`` read whatever they are given, so a
+    corpus iterator that yields the wrong thing trains on the wrong thing (a single string is
+    read character by character) or fails with a message about Rust types. This generator raises
+    :class:`PreflightError` at the first batch that is not a list of strings, saying what to
+    yield instead, and at the end when the corpus held no text at all. Used in
+    notebooks/04_training_tokenizers.ipynb.
+    """
+    if isinstance(batches, (str, bytes)):
+        raise PreflightError(
+            "The corpus is a single string, which would be read one character at a time: pass an iterator "
+            "of batches, each a list of texts (batch_iterator(dataset))."
+        )
+    texts = 0
+    for number, batch in enumerate(batches, start=1):
+        if isinstance(batch, (str, bytes)):
+            raise PreflightError(
+                f"Batch {number} of the corpus is a single string where a batch (a list of texts) was expected: "
+                "yield dataset[start:start + batch_size]['text'], not one text at a time."
+            )
+        if isinstance(batch, Mapping):
+            raise PreflightError(
+                f"Batch {number} of the corpus is a dict (whole rows of the dataset, keys {sorted(batch)}): "
+                "yield its text column, dataset[start:start + batch_size]['text']."
+            )
+        if not isinstance(batch, Sequence):
+            raise PreflightError(f"Batch {number} of the corpus is a {type(batch).__name__}: yield lists of texts.")
+        wrong = next((text for text in batch if not isinstance(text, str)), None)
+        if wrong is not None:
+            raise PreflightError(
+                f"Batch {number} of the corpus holds a {type(wrong).__name__} ({wrong!r:.40}) among its texts: "
+                "every item must be a string; pick the text column."
+            )
+        texts += sum(1 for text in batch if text.strip())
+        yield list(batch)
+    if texts == 0:
+        raise PreflightError(
+            "The corpus gave no text at all: check the split and the column the batch iterator reads "
+            "(an empty dataset, or only empty lines)."
         )

@@ -156,8 +156,8 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             "smoke",
             dataset="standin:corpus",
             checkpoint=STANDIN_GPT2_TOKENIZER,
-            splits={"train": None},
-            settings={"vocab_size": 8000, "batch_size": 1000},
+            splits={"train": None, "validation": None},
+            settings={"vocab_size": 8000, "batch_size": 1000, "hub": "local"},
         ),
         "full": _declare(
             "04_training_tokenizers",
@@ -165,8 +165,8 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             dataset="Salesforce/wikitext",
             dataset_config="wikitext-2-raw-v1",
             checkpoint="openai-community/gpt2",
-            splits={"train": None},
-            settings={"vocab_size": 25000, "batch_size": 1000},
+            splits={"train": None, "validation": None},
+            settings={"vocab_size": 25000, "batch_size": 1000, "hub": "huggingface.co", "needs_hub": True},
         ),
     },
     "05_accelerate": {

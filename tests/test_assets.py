@@ -170,3 +170,23 @@ def test_the_offline_weights_convert_once_to_an_identical_tensorflow_checkpoint(
     query = next(v for k, v in weights.items() if "layer_._5/attention/self/query/kernel" in k)
     assert np.array_equal(embeddings, original["embeddings.word_embeddings.weight"])
     assert np.array_equal(query, original["encoder.layer.5.attention.self.query.weight"].T)
+
+
+@pytest.mark.main_env
+def test_the_gpt2_standin_is_labelled_and_the_same_every_time(tmp_path, monkeypatch) -> None:
+    from transformers import AutoTokenizer
+
+    from course_utils.assets import resolve_checkpoint
+    from course_utils.profiles import STANDIN_GPT2_TOKENIZER
+
+    folders = []
+    for name in ("first", "second"):
+        monkeypatch.setenv("COURSE_CACHE", str(tmp_path / name))
+        folders.append(Path(resolve_checkpoint(STANDIN_GPT2_TOKENIZER)))
+    first, second = folders
+    assert first.is_relative_to(tmp_path / "first") and second.is_relative_to(tmp_path / "second")
+    assert (first / "tokenizer.json").read_bytes() == (second / "tokenizer.json").read_bytes()
+    assert "Not the tokenizer of `openai-community/gpt2`" in (first / "README.md").read_text()
+    tokenizer = AutoTokenizer.from_pretrained(first)
+    assert tokenizer.eos_token == "<|endoftext|>" and tokenizer.tokenize(" river") == ["Ġriver"]
+    assert tokenizer.decode(tokenizer("Ünïcode 😍 text")["input_ids"]) == "Ünïcode 😍 text"  # byte-level: nothing lost

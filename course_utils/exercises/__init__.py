@@ -52,14 +52,16 @@ class LearnerCodeError(Exception):
         self.feedback = feedback
 
 
-def call_learner_code(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def call_learner_code(function: Callable[..., Any], *args: Any, consume_iterator: bool = False, **kwargs: Any) -> Any:
     """Call the learner's function; turn an exception into :class:`LearnerCodeError` with one sentence.
 
     The sentence names the exception and the line of the learner's code it came from, or says
-    that the stub still needs a body (``NotImplementedError``).
+    that the stub still needs a body (``NotImplementedError``). With ``consume_iterator``, the
+    result (a generator, say) is read into a list inside the same guard.
     """
     try:
-        return function(*args, **kwargs)
+        result = function(*args, **kwargs)
+        return list(result) if consume_iterator else result
     except NotImplementedError:
         raise LearnerCodeError(not_yet(f"{_name(function)} still raises NotImplementedError: write its body.")) from None
     except Exception as error:  # noqa: BLE001 - any error of the learner's code becomes feedback
