@@ -177,13 +177,13 @@ def check_columns(dataset: Any, columns: Sequence[str], label_cols: str | Sequen
 
 
 def checked_text_batches(batches: Any) -> Any:
-    """Pass on the batches of a tokenizer's training corpus, checking each is a list of texts.
+    """Pass on the batches of a tokenizer's training corpus, checking each holds text.
 
-    ``train_new_from_iterator`` and ``train_from_iterator`` read whatever they are given, so a
-    corpus iterator that yields the wrong thing trains on the wrong thing (a single string is
-    read character by character) or fails with a message about Rust types. This generator raises
-    :class:`PreflightError` at the first batch that is not a list of strings, saying what to
-    yield instead, and at the end when the corpus held no text at all. Used in
+    ``train_new_from_iterator`` and ``train_from_iterator`` read whatever they are given: texts one
+    at a time or lists of texts (the talk's batches) train alike. Three mistakes do not: a corpus
+    that is itself one string is read one character at a time; whole rows (dicts) or other objects
+    fail with a message about Rust types; an empty corpus trains nothing. This generator raises
+    :class:`PreflightError` for each, saying what to yield instead. Used in
     notebooks/04_training_tokenizers.ipynb.
     """
     if isinstance(batches, (str, bytes)):
@@ -193,17 +193,16 @@ def checked_text_batches(batches: Any) -> Any:
         )
     texts = 0
     for number, batch in enumerate(batches, start=1):
-        if isinstance(batch, (str, bytes)):
-            raise PreflightError(
-                f"Batch {number} of the corpus is a single string where a batch (a list of texts) was expected: "
-                "yield dataset[start:start + batch_size]['text'], not one text at a time."
-            )
+        if isinstance(batch, str):
+            texts += bool(batch.strip())
+            yield batch
+            continue
         if isinstance(batch, Mapping):
             raise PreflightError(
                 f"Batch {number} of the corpus is a dict (whole rows of the dataset, keys {sorted(batch)}): "
                 "yield its text column, dataset[start:start + batch_size]['text']."
             )
-        if not isinstance(batch, Sequence):
+        if not isinstance(batch, Sequence) or isinstance(batch, bytes):
             raise PreflightError(f"Batch {number} of the corpus is a {type(batch).__name__}: yield lists of texts.")
         wrong = next((text for text in batch if not isinstance(text, str)), None)
         if wrong is not None:

@@ -22,7 +22,7 @@ def corpus_batches():
     return [train[i:i + 1000]["text"] for i in range(0, len(train), 1000)]
 
 
-def unigram(corpus_batches, vocab_size=2000, unk=True, decoder=True, model="Unigram"):
+def unigram(corpus_batches, vocab_size=2000, unk=True, decoder=True, model="Unigram", pre_tokenizer=True):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     if model == "BPE":
@@ -32,7 +32,8 @@ def unigram(corpus_batches, vocab_size=2000, unk=True, decoder=True, model="Unig
         tokenizer = Tokenizer(models.Unigram())
         options = {"unk_token": "[UNK]", "special_tokens": ["[UNK]"]} if unk else {}
         trainer = trainers.UnigramTrainer(vocab_size=vocab_size, show_progress=False, **options)
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    if pre_tokenizer:
+        tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
     if decoder:
         tokenizer.decoder = decoders.Metaspace()
     tokenizer.train_from_iterator(corpus_batches, trainer=trainer)
@@ -56,6 +57,7 @@ def test_unigram_rejects_typical_mistakes(ex, corpus_batches) -> None:
         (unigram(corpus_batches, vocab_size=3000), "pass vocab_size=2000"),
         (unigram(corpus_batches, unk=False), "pass unk_token='[UNK]'"),
         (unigram(corpus_batches, decoder=False), "pre_tokenizers.Metaspace() and decoders.Metaspace()"),
+        (unigram(corpus_batches, decoder=False, pre_tokenizer=False), "not the text back"),
     ]
     for answer, expected in cases:
         feedback = ex.check_unigram(answer)
@@ -124,9 +126,15 @@ def nonempty_batches(dataset, batch_size=1000):
         yield batch
 
 
-def test_nonempty_batches_accepts_a_right_answer(ex) -> None:
-    feedback = ex.check_nonempty_batches(nonempty_batches)
-    assert feedback.passed, feedback
+def test_nonempty_batches_accepts_right_answers(ex) -> None:
+    from course_utils.tokenizer_training import batch_iterator
+
+    def through_a_filter(dataset, batch_size=1000):  # returns a generator instead of being one
+        return batch_iterator(dataset.filter(lambda row: bool(row["text"].strip())), batch_size)
+
+    for answer in (nonempty_batches, through_a_filter):
+        feedback = ex.check_nonempty_batches(answer)
+        assert feedback.passed, feedback
 
 
 def unfiltered(dataset, batch_size=1000):
@@ -167,7 +175,7 @@ def broken(dataset, batch_size=1000):
         (filtered_per_slice, "fill each batch with"),
         (drops_the_last, "mind the last batch"),
         (one_at_a_time, "it yields single strings"),
-        (as_a_list, "is not a generator"),
+        (as_a_list, "returned a list, every batch at once"),
         (broken, "calling broken() raised ValueError: Column 'missing' doesn't exist. (line: yield dataset[\"missing\"])"),
     ],
     ids=["unfiltered", "shrinking batches", "last batch dropped", "strings", "list", "error"],

@@ -233,20 +233,21 @@ def test_text_batches_pass_through_unchanged() -> None:
     from course_utils.preflight import checked_text_batches
 
     assert list(checked_text_batches(iter([["a", "b"], ("c",)]))) == [["a", "b"], ["c"]]
+    # Texts one at a time train like batches (tokenizers accepts both), so they pass too.
+    assert list(checked_text_batches(iter(["a text", "another"]))) == ["a text", "another"]
 
 
 @pytest.mark.parametrize(
     "batches, expected",
     [
         ("the whole corpus", "read one character at a time"),
-        (iter(["a text", "another"]), "Batch 1 of the corpus is a single string"),
         (iter([["a"], {"text": ["b"]}]), "Batch 2 of the corpus is a dict"),
         (iter([["a", 3]]), "holds a int (3) among its texts"),
         (iter([5]), "Batch 1 of the corpus is a int"),
         (iter([]), "gave no text at all"),
         (iter([["", "  "]]), "gave no text at all"),
     ],
-    ids=["string", "strings", "dicts", "number in batch", "number", "empty", "blank"],
+    ids=["string", "dicts", "number in batch", "number", "empty", "blank"],
 )
 def test_text_batches_of_the_wrong_kind_get_a_clear_error(batches, expected: str) -> None:
     from course_utils.preflight import checked_text_batches
@@ -263,5 +264,5 @@ def test_the_error_reaches_the_learner_through_the_tokenizer_trainer() -> None:
     from course_utils.preflight import checked_text_batches
 
     tokenizer = AutoTokenizer.from_pretrained(offline_minilm_path())
-    with pytest.raises(PreflightError, match="single string"):
-        tokenizer.train_new_from_iterator(checked_text_batches(iter(["text"])), vocab_size=100, show_progress=False)
+    with pytest.raises(PreflightError, match="is a dict"):
+        tokenizer.train_new_from_iterator(checked_text_batches(iter([{"text": ["x"]}])), vocab_size=100, show_progress=False)

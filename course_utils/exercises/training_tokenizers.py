@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Iterator
 from typing import Any, Callable
 
 from course_utils.exercises import Feedback, LearnerCodeError, call_learner_code, correct, not_yet
@@ -51,10 +52,10 @@ def check_unigram(tokenizer: Any, vocab_size: int = 2000) -> Feedback:
     encoding = tokenizer.encode(SAMPLE)
     unseen = tokenizer.encode(UNSEEN)
     decoded = tokenizer.decode(encoding.ids)
-    if decoded.split() != SAMPLE.split() and decoded.replace(" ", "") != SAMPLE.replace(" ", ""):
+    if decoded != SAMPLE:
         return not_yet(
-            f"decoding gives {decoded!r}: give the tokenizer a pre-tokenizer and the matching decoder "
-            "(pre_tokenizers.Metaspace() and decoders.Metaspace())."
+            f"decoding gives {decoded!r}, not the text back: give the tokenizer the Metaspace pre-tokenizer "
+            "and its decoder (pre_tokenizers.Metaspace() and decoders.Metaspace())."
         )
     unknown = sum(token == model["unk_id"] for token in unseen.ids)
     return correct(
@@ -97,10 +98,12 @@ def check_end_of_text(tokenizer: Any) -> Feedback:
 
 
 def check_nonempty_batches(nonempty_batches: Callable[..., Any]) -> Feedback:
-    """Exercise 3: ``nonempty_batches(dataset, batch_size)`` is a generator of lists of the non-empty texts, in order.
+    """Exercise 3: ``nonempty_batches(dataset, batch_size)`` yields lists of the non-empty texts, in order, lazily.
 
-    Every batch but the last holds ``batch_size`` texts; rows that are empty or only spaces are left
-    out. Used in notebooks/04_training_tokenizers.ipynb.
+    A generator function, or a function that returns an iterator, is fine; a list of every batch
+    is not.
+ Every batch but the last holds ``batch_size`` texts; rows that are empty
+    or only spaces are left out. Used in notebooks/04_training_tokenizers.ipynb.
     """
     from datasets import Dataset
 
@@ -114,7 +117,11 @@ def check_nonempty_batches(nonempty_batches: Callable[..., Any]) -> Feedback:
             return error.feedback
         if result is None:
             return not_yet("nonempty_batches() returned None: yield each batch with `yield`.")
-        return not_yet("nonempty_batches() is not a generator: use `yield` for each batch, so one batch at a time is in memory.")
+        if not isinstance(result, Iterator):
+            return not_yet(
+                f"nonempty_batches() returned a {type(result).__name__}, every batch at once: yield them one at a "
+                "time (a generator), so one batch at a time is in memory."
+            )
     for batch_size in (2, 3):
         try:
             batches = call_learner_code(nonempty_batches, dataset, batch_size, consume_iterator=True)
