@@ -148,10 +148,10 @@ def _class_names(split: Any, num_labels: int) -> Sequence[str] | None:
 def check_columns(dataset: Any, columns: Sequence[str], label_cols: str | Sequence[str] | None = None) -> None:
     """Raise :class:`PreflightError` unless ``dataset`` has every column ``to_tf_dataset`` is asked for.
 
-    ``to_tf_dataset`` itself fails on a missing column with a ``KeyError`` deep inside its
-    signature inference. This check says which column is missing and what to do: tokenize first
-    (no ``input_ids``), ask only for the columns the tokenizer made, or name the label column
-    the dataset has. ``dataset`` is a ``datasets.Dataset``. Used in
+    ``to_tf_dataset`` itself stops at a missing column with "Column ... not found in dataset!",
+    which says neither why nor what to do. This check does: tokenize first (no ``input_ids``), ask
+    only for the columns the tokenizer made (listing the columns there are), or name the label
+    column the dataset has. ``dataset`` is a ``datasets.Dataset``. Used in
     notebooks/02_keras_to_tf_dataset.ipynb.
     """
     present = list(getattr(dataset, "column_names", []))

@@ -11,13 +11,17 @@ pytestmark = pytest.mark.keras_env
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 
+TOKENIZER: list = []  # the module's tokenizer, for answers written as lambdas
+
+
 @pytest.fixture(scope="module")
 def tokenizer():
     from transformers import AutoTokenizer
 
     from course_utils.assets import offline_minilm_path
 
-    return AutoTokenizer.from_pretrained(offline_minilm_path())
+    TOKENIZER[:] = [AutoTokenizer.from_pretrained(offline_minilm_path())]
+    return TOKENIZER[0]
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +62,13 @@ def test_pad_batch_accepts_a_right_answer(ex, tokenizer) -> None:
         (make_pad_batch(as_numpy=True), "make it a TensorFlow tensor"),
         (make_pad_batch(dtype="float32"), "ids and masks are integers"),
         (make_pad_batch(width=64), "pad to the batch's own longest example"),
+        (lambda features: __import__("transformers").DataCollatorWithPadding(TOKENIZER[0], return_tensors="tf")(features), "write the padding yourself"),
         (make_pad_batch(side="left"), "the padding is at the start"),
         (make_pad_batch(pad_id=102), "pad them with tokenizer.pad_token_id (0)"),
         (make_pad_batch(mask_value=1), "the attention mask is off"),
         (lambda features: {"input_ids": make_pad_batch()(features)["input_ids"]}, "the batch has no 'attention_mask'"),
     ],
-    ids=["none", "numpy", "floats", "fixed width", "left padding", "wrong pad id", "mask of ones", "no mask"],
+    ids=["none", "numpy", "floats", "fixed width", "collator", "left padding", "wrong pad id", "mask of ones", "no mask"],
 )
 def test_pad_batch_rejects_typical_mistakes(ex, tokenizer, answer, expected: str) -> None:
     feedback = ex.check_pad_batch(answer, tokenizer)
@@ -136,8 +141,9 @@ def test_real_tokens_accepts_right_answers(ex, tokenizer) -> None:
         (lambda inputs: [inputs["input_ids"].shape[1]] * inputs["input_ids"].shape[0], "counts the padding too"),
         (lambda inputs: inputs["attention_mask"].numpy().sum(axis=0).tolist(), "counts for a batch of 4"),
         (lambda inputs: (inputs["attention_mask"].numpy().sum(axis=1) - 2).tolist(), "the attention mask says"),
+        (lambda inputs: __import__("tensorflow").math.count_nonzero(inputs["input_ids"], axis=1), "counts the padding too"),
     ],
-    ids=["none", "summed", "width", "per position", "minus specials"],
+    ids=["none", "summed", "width", "per position", "minus specials", "non-zero ids"],
 )
 def test_real_tokens_rejects_typical_mistakes(ex, tokenizer, answer, expected: str) -> None:
     feedback = ex.check_real_tokens(answer, tokenizer)
