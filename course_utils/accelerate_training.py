@@ -11,6 +11,7 @@ benchmark and the unit tests use. :func:`load_emotion_for_training`, :func:`load
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -97,6 +98,22 @@ def reset_accelerator_state() -> None:
     AcceleratorState._reset_state(reset_partial_state=True)
 
 
+def processes_to_launch(requested: int) -> tuple[int, str]:
+    """How many processes ``notebook_launcher`` can start from this kernel, and why if fewer.
+
+    It forks the notebook's process, and a forked child cannot use CUDA once the parent has:
+    after a GPU training in the same kernel, several processes fail at start. Then this answers 1,
+    with a sentence saying to restart the kernel (or use ``accelerate launch``) for more. Used in
+    notebooks/05_accelerate.ipynb.
+    """
+    if requested > 1 and torch.cuda.is_available() and torch.cuda.is_initialized():
+        return 1, (
+            f"CUDA is already in use in this kernel, so notebook_launcher cannot fork {requested} processes: launching one. "
+            "Restart the kernel and run this section first (or use accelerate launch, section 6) for several."
+        )
+    return requested, ""
+
+
 def make_dataloaders(encoded, tokenizer, batch_size):
     """Shuffled training batches and evaluation batches, each padded to its own longest example.
 
@@ -152,7 +169,7 @@ def train_accelerate(accelerator, model, train_dataloader, eval_dataloader, num_
     scaling benchmark and the unit tests.
     """
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
-    num_training_steps = num_epochs * len(train_dataloader) // accelerator.gradient_accumulation_steps
+    num_training_steps = num_epochs * math.ceil(len(train_dataloader) / accelerator.gradient_accumulation_steps)
     scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=0, num_training_steps=num_training_steps)
     model, optimizer, train_dataloader, eval_dataloader, scheduler = accelerator.prepare(
         model, optimizer, train_dataloader, eval_dataloader, scheduler
@@ -204,6 +221,8 @@ def training_function(assets, results_dir, seed=42):
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())  # no GPU: the processes join over gloo
     check_data_parallel(accelerator)
+    if accelerator.num_processes > 1:  # processes on one machine share its cores: a share of the threads each
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // accelerator.num_processes))
     set_seed(seed)
     tokenizer, encoded, checkpoint, id2label = load_emotion_for_training(assets)
     train_dataloader, eval_dataloader = make_dataloaders(encoded, tokenizer, assets.settings["batch_size"])
@@ -212,6 +231,7 @@ def training_function(assets, results_dir, seed=42):
     result = train_accelerate(
         accelerator, model, train_dataloader, eval_dataloader, assets.settings["epochs"], assets.settings["learning_rate"]
     )
+    Path(results_dir).mkdir(parents=True, exist_ok=True)
     report = {
         "rank": accelerator.process_index,
         "processes": accelerator.num_processes,
@@ -231,3 +251,24 @@ def read_rank_reports(results_dir: str | Path) -> list[dict[str, Any]]:
     if not reports:
         raise FileNotFoundError(f"No rank_*.json in {results_dir}: did the launched training fail? Look at its output above.")
     return sorted(reports, key=lambda report: report["rank"])
+
+
+def source_diff(before: Any, after: Any, context: int = 1) -> str:
+    """The lines that differ between two functions' source code, as a unified diff (``-`` before, ``+`` after).
+
+    Works on functions defined in a notebook too (IPython keeps their cells' source). Used in
+    notebooks/05_accelerate.ipynb.
+    """
+    import difflib
+    import inspect
+
+    return "\n".join(
+        difflib.unified_diff(
+            inspect.getsource(before).splitlines(),
+            inspect.getsource(after).splitlines(),
+            fromfile=before.__name__,
+            tofile=after.__name__,
+            lineterm="",
+            n=context,
+        )
+    )
