@@ -24,14 +24,14 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from results_file import write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO_ROOT / "benchmarks" / "results" / "accelerate_scaling.json"
@@ -140,17 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         "two_processes_f1_macro_min": min(two),
         "two_processes_smallest_margin_over_baseline": round(min(two) - baseline, 4),
     }
-    result = {
-        "benchmark": "accelerate_scaling",
-        "notebook": "05_accelerate",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "settings": dict(assets.settings),
-        "runs": runs,
-        "summary": summary,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(
+        args.output, "accelerate_scaling",
+        {"notebook": "05_accelerate", "settings": dict(assets.settings), "runs": runs, "summary": summary},
+    )
     print(json.dumps(summary, indent=2))
     print(f"written to {args.output}")
     return 0

@@ -28,15 +28,15 @@ Writes ``benchmarks/results/padding.json`` and prints a table. Used to size note
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from results_file import write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO_ROOT / "benchmarks" / "results" / "padding.json"
@@ -177,19 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     padding = padding_part(data, args.rounds, seed=args.seeds[0])
     print("quality over seeds:", flush=True)
     quality = quality_part(data, args.seeds)
-    result = {
-        "benchmark": "padding",
-        "notebook": NOTEBOOK,
-        "profile": args.profile,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": device,
-        "tensorflow": tf.__version__,
-        "batch_size": data["assets"].settings["batch_size"],
-        "padding": padding,
-        "quality": quality,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(
+        args.output, "padding",
+        {"notebook": NOTEBOOK, "profile": args.profile, "device": device, "tensorflow": tf.__version__,
+         "batch_size": data["assets"].settings["batch_size"], "padding": padding, "quality": quality},
+    )
     print("\ntime per epoch vs tokens processed, relative to per-batch padding:")
     for way, ratios in padding["time_ratio_vs_token_ratio"].items():
         print(f"  {way:>15}: tokens {ratios['tokens']:.2f}x, seconds {ratios['seconds']:.2f}x")

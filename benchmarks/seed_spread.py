@@ -20,16 +20,15 @@ About 3 minutes per seed on a 2-core CPU in the smoke profile. Used by notebook 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from results_file import write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO_ROOT / "benchmarks" / "results" / "seed_spread.json"
@@ -164,18 +163,10 @@ def main(argv: list[str] | None = None) -> int:
             for model in ("weighted", "unweighted"):
                 print(f"  {model:>10}: macro F1 {runs[-1][model]['f1_macro']:.3f} in {runs[-1][model]['seconds']} s")
     summary = summarize(runs)
-    result = {
-        "benchmark": "seed_spread",
-        "notebook": NOTEBOOK,
-        "profile": args.profile,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "seeds": args.seeds,
-        "summary": summary,
-        "runs": runs,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(
+        args.output, "seed_spread",
+        {"notebook": NOTEBOOK, "profile": args.profile, "seeds": args.seeds, "summary": summary, "runs": runs},
+    )
 
     rarest = summary["rarest_class"]
     print(f"\n{len(runs)} seeds; test F1 per class, mean ± std (min..max):")

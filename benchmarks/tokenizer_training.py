@@ -25,16 +25,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from results_file import write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO_ROOT / "benchmarks" / "results" / "tokenizer_training.json"
@@ -176,17 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     encoding = encoding_throughput(texts)
     print(f"encoding {encoding['texts']} texts: {encoding['batched_texts_per_second']} texts/s batched, "
           f"{encoding['one_at_a_time_texts_per_second']} one at a time ({encoding['speed_up']}x)")
-    result = {
-        "benchmark": "tokenizer_training",
-        "notebook": "04_training_tokenizers",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "vocab_size": args.vocab_size,
-        "training": runs,
-        "encoding": encoding,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(
+        args.output, "tokenizer_training",
+        {"notebook": "04_training_tokenizers", "vocab_size": args.vocab_size, "training": runs, "encoding": encoding},
+    )
     plot(runs, args.output.with_suffix(".png"))
     print(f"written to {args.output} and {args.output.with_suffix('.png')}")
     return 0

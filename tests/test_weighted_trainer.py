@@ -38,13 +38,12 @@ def tiny_model():
     return BertForSequenceClassification(config).eval()
 
 
-def make_trainer(tmp_path: Path, model=None, class_weights=WEIGHTS, **arguments):
+def quiet_args(folder: Path, **arguments):
+    """TrainingArguments for a CPU test run: no reports, no saving, no progress bars."""
     from transformers import TrainingArguments
 
-    from course_utils.weighted_trainer import WeightedLossTrainer
-
-    args = TrainingArguments(
-        output_dir=str(tmp_path / "out"),
+    return TrainingArguments(
+        output_dir=str(folder),
         report_to="none",
         disable_tqdm=True,
         save_strategy="no",
@@ -52,6 +51,12 @@ def make_trainer(tmp_path: Path, model=None, class_weights=WEIGHTS, **arguments)
         dataloader_pin_memory=False,
         **arguments,
     )
+
+
+def make_trainer(tmp_path: Path, model=None, class_weights=WEIGHTS, **arguments):
+    from course_utils.weighted_trainer import WeightedLossTrainer
+
+    args = quiet_args(tmp_path / "out", **arguments)
     return WeightedLossTrainer(model=model or tiny_model(), args=args, class_weights=class_weights)
 
 
@@ -237,21 +242,12 @@ def test_train_and_evaluate_end_to_end(tmp_path: Path, torch) -> None:
 
 
 def plain_trainer(tmp_path: Path, model=None, **arguments):
-    from transformers import Trainer, TrainingArguments
+    import torch
+    from transformers import Trainer
 
     from course_utils.weighted_trainer import weighted_loss
 
-    args = TrainingArguments(
-        output_dir=str(tmp_path / "plain"),
-        report_to="none",
-        disable_tqdm=True,
-        save_strategy="no",
-        use_cpu=True,
-        dataloader_pin_memory=False,
-        **arguments,
-    )
-    import torch
-
+    args = quiet_args(tmp_path / "plain", **arguments)
     return Trainer(model=model or tiny_model(), args=args, compute_loss_func=weighted_loss(torch.tensor(WEIGHTS)))
 
 
