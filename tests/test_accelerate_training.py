@@ -41,7 +41,12 @@ def tiny_model():
 
 TOKENIZER = AutoTokenizer.from_pretrained(offline_minilm_path())
 """
-exec(TINY)  # noqa: S102 - the same helpers in this process and in the launched scripts below
+@pytest.fixture(scope="module")
+def tiny() -> dict:
+    """The helpers of TINY, run in this process (the launched scripts below run the same text)."""
+    namespace: dict = {}
+    exec(TINY, namespace)  # noqa: S102
+    return namespace
 
 
 @pytest.fixture(autouse=True)
@@ -53,50 +58,50 @@ def fresh_state():
     reset_accelerator_state()
 
 
-def run(function, data, batch_size=8, epochs=2, lr=1e-3, accelerator=None, **options):
+def run(tiny, function, data, batch_size=8, epochs=2, lr=1e-3, accelerator=None, **options):
     from accelerate.utils import set_seed
 
     from course_utils.accelerate_training import make_dataloaders
 
     set_seed(0)
-    model = tiny_model()  # noqa: F821 - defined by exec(TINY)
-    train, evaluation = make_dataloaders(data, TOKENIZER, batch_size)  # noqa: F821
+    model = tiny["tiny_model"]()
+    train, evaluation = make_dataloaders(data, tiny["TOKENIZER"], batch_size)
     if accelerator is None:
         return function(model, train, evaluation, epochs, lr)
     return function(accelerator, model, train, evaluation, epochs, lr, **options)
 
 
-def test_on_one_process_accelerate_repeats_the_plain_loop_exactly() -> None:
+def test_on_one_process_accelerate_repeats_the_plain_loop_exactly(tiny) -> None:
     from accelerate import Accelerator
 
     from course_utils.accelerate_training import train_accelerate, train_plain
 
-    data = tiny_data()  # noqa: F821
-    plain = run(train_plain, data)
-    accelerated = run(train_accelerate, data, accelerator=Accelerator(cpu=True))
+    data = tiny["tiny_data"]()
+    plain = run(tiny, train_plain, data)
+    accelerated = run(tiny, train_accelerate, data, accelerator=Accelerator(cpu=True))
     assert plain["losses"] == accelerated["losses"] and len(plain["losses"]) == 16
     assert accelerated["optimizer_steps"] == 16 and accelerated["batches"] == 16
     assert len(accelerated["predictions"]) == 20
 
 
-def test_resuming_from_a_saved_state_continues_with_the_same_losses(tmp_path: Path) -> None:
+def test_resuming_from_a_saved_state_continues_with_the_same_losses(tiny, tmp_path: Path) -> None:
     from accelerate import Accelerator
 
     from course_utils.accelerate_training import reset_accelerator_state, train_accelerate
 
-    data = tiny_data()  # noqa: F821
-    whole = run(train_accelerate, data, accelerator=Accelerator(cpu=True), checkpoint_dir=str(tmp_path))
+    data = tiny["tiny_data"]()
+    whole = run(tiny, train_accelerate, data, accelerator=Accelerator(cpu=True), checkpoint_dir=str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_1", "epoch_2"]
     reset_accelerator_state()
-    resumed = run(train_accelerate, data, accelerator=Accelerator(cpu=True), checkpoint_dir=str(tmp_path), start_epoch=1)
+    resumed = run(tiny, train_accelerate, data, accelerator=Accelerator(cpu=True), checkpoint_dir=str(tmp_path), start_epoch=1)
     assert resumed["losses"] == whole["losses"][8:]
     assert resumed["predictions"].tolist() == whole["predictions"].tolist()
     reset_accelerator_state()
-    fresh = run(train_accelerate, data, accelerator=Accelerator(cpu=True), epochs=1)  # guards against a trivial pass
+    fresh = run(tiny, train_accelerate, data, accelerator=Accelerator(cpu=True), epochs=1)  # guards against a trivial pass
     assert fresh["losses"] != whole["losses"][8:]
 
 
-def test_bf16_mixed_precision_runs_on_a_cpu_and_accumulation_steps_less_often() -> None:
+def test_bf16_mixed_precision_runs_on_a_cpu_and_accumulation_steps_less_often(tiny) -> None:
     import math
 
     import torch
@@ -105,7 +110,7 @@ def test_bf16_mixed_precision_runs_on_a_cpu_and_accumulation_steps_less_often() 
     from course_utils.accelerate_training import train_accelerate
 
     accelerator = Accelerator(cpu=True, mixed_precision="bf16", gradient_accumulation_steps=2)
-    result = run(train_accelerate, tiny_data(), accelerator=accelerator)  # noqa: F821
+    result = run(tiny, train_accelerate, tiny["tiny_data"](), accelerator=accelerator)
     assert all(math.isfinite(loss) for loss in result["losses"])
     assert result["batches"] == 16 and result["optimizer_steps"] == 8
     model = result["model"]
