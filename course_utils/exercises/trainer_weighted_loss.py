@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from course_utils.class_weights import class_weights
 from course_utils.exercises import Feedback, LearnerCodeError, call_learner_code, correct, not_yet
 
 #: Training-set sizes per class with the emotion data's proportions (1,200 examples).
@@ -45,9 +46,8 @@ def check_inverse_frequency(inverse_frequency_weights: Callable[[Any, int], Any]
         if problem:
             return not_yet(problem)
     counts = np.array(list(EMOTION_COUNTS.values()), dtype=float)
-    frequency = counts / counts.sum()
-    yours = counts * _reference_inverse(frequency)
-    talks = counts * (1 - frequency)
+    yours = counts * class_weights(emotion_labels, len(names), "inverse_frequency").double().numpy()
+    talks = counts * class_weights(emotion_labels, len(names), "one_minus_frequency").double().numpy()
     rare = names.index("surprise")
     return correct(
         f"with these weights each class carries {yours[rare] / yours.sum():.1%} of the training loss, surprise "
@@ -167,11 +167,6 @@ def check_upsample(upsample: Callable[[Any], Any]) -> Feedback:
     )
 
 
-def _reference_inverse(frequency: np.ndarray) -> np.ndarray:
-    inverse = 1.0 / frequency
-    return inverse / inverse.mean()
-
-
 def _weights_problem(weights: Any, labels: list[int], num_labels: int) -> str | None:
     import torch
 
@@ -186,7 +181,7 @@ def _weights_problem(weights: Any, labels: list[int], num_labels: int) -> str | 
     counts = np.bincount(np.asarray(labels), minlength=num_labels).astype(float)
     frequency = counts / counts.sum()
     got = weights.detach().cpu().double().numpy()
-    expected = _reference_inverse(frequency)
+    expected = class_weights(labels, num_labels, "inverse_frequency").double().numpy()
     if np.allclose(got, expected, rtol=1e-4):
         return None
     if np.allclose(got, 1 - frequency, rtol=1e-4):
