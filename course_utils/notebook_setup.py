@@ -14,7 +14,13 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
-from course_utils.profiles import STANDIN, NotebookAssets, notebook_assets
+from course_utils.profiles import (
+    STANDIN,
+    NotebookAssets,
+    max_examples_from_env,
+    notebook_assets,
+    rehearsal_from_env,
+)
 from course_utils.standin import STANDIN_NOTE
 
 #: Set by the course's run and test commands: progress bars off, output stable.
@@ -139,14 +145,20 @@ def _plot_style() -> None:
     )
 
 
-def setup(notebook: str, profile: str | None = None, seed: int = 42) -> NotebookAssets:
+def setup(notebook: str, profile: str | None = None, seed: int = 42, max_examples: int | None = None) -> NotebookAssets:
     """Prepare a notebook run and print which profile runs with which assets.
 
     ``profile`` is the notebook's ``PROFILE`` parameter; ``None`` means ``$COURSE_PROFILE``
     or the default (smoke). Raises :class:`course_utils.profiles.UnknownProfileError` for an
-    unknown name. Returns the notebook's declared assets.
+    unknown name. ``max_examples`` (the ``MAX_EXAMPLES`` parameter; ``None``: ``$COURSE_MAX_EXAMPLES``
+    or no cap) cuts every split to that many examples, for a quick trial of a profile. In the
+    full profile, ``$COURSE_REHEARSAL`` marks a run against the rehearsal Hub. Returns the
+    notebook's declared assets.
     """
     assets = notebook_assets(notebook, profile)
+    assets = assets.capped(max_examples if max_examples is not None else max_examples_from_env())
+    if assets.profile == "full" and rehearsal_from_env():
+        assets = assets.for_rehearsal()
     seed_everything(seed)
     if quiet():
         _silence_progress_bars()

@@ -18,13 +18,17 @@ Used in every notebook (through :func:`course_utils.notebook_setup.setup`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
 PROFILES: tuple[str, ...] = ("smoke", "full")
 DEFAULT_PROFILE = "smoke"
 PROFILE_ENV_VAR = "COURSE_PROFILE"
+#: Caps every split at this many examples (the notebooks' ``MAX_EXAMPLES`` parameter, when that is None).
+MAX_EXAMPLES_ENV_VAR = "COURSE_MAX_EXAMPLES"
+#: Set to 1 by the full profile's dress rehearsal (:mod:`course_utils.rehearsal`): stand-ins under the real ids.
+REHEARSAL_ENV_VAR = "COURSE_REHEARSAL"
 
 #: Prefix of dataset names that :mod:`course_utils.standin` generates locally.
 STANDIN = "standin:"
@@ -45,7 +49,9 @@ class NotebookAssets:
     ``dataset`` and ``checkpoint`` are Hub ids (``dair-ai/emotion``) or local stand-ins
     (``standin:emotion``, ``offline:all-MiniLM-L6-v2``). ``splits`` caps the number of
     examples per split (``None``: the whole split). ``settings`` holds the training
-    hyper-parameters and anything else that differs between profiles.
+    hyper-parameters and anything else that differs between profiles. ``max_examples`` is the
+    cap :meth:`capped` applied to every split, if any; ``rehearsal`` is true when the full
+    profile runs against the rehearsal Hub, whose stand-ins carry random weights.
     """
 
     notebook: str
@@ -55,6 +61,32 @@ class NotebookAssets:
     dataset_config: str | None = None
     splits: Mapping[str, int | None] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
+    max_examples: int | None = None
+    rehearsal: bool = False
+
+    def capped(self, max_examples: int | None) -> "NotebookAssets":
+        """A copy with every split cut to at most ``max_examples`` examples (``None``: unchanged).
+
+        For a quick trial of a profile, e.g. the full one on a laptop: the notebook's code is the
+        same, its results are those of a small run. Raises ``ValueError`` for a cap below 1.
+        """
+        if max_examples is None:
+            return self
+        if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
+            raise ValueError(f"MAX_EXAMPLES must be a whole number of at least 1 or None, not {max_examples!r}.")
+        splits = {name: max_examples if size is None else min(size, max_examples) for name, size in self.splits.items()}
+        return replace(self, splits=MappingProxyType(splits), max_examples=max_examples)
+
+    def for_rehearsal(self) -> "NotebookAssets":
+        """A copy marked as a rehearsal of the full profile, training one epoch at most.
+
+        The rehearsal's stand-ins have random weights: more epochs would show nothing that the smoke
+        profile does not, at several times the cost. See :mod:`course_utils.rehearsal`.
+        """
+        settings = dict(self.settings)
+        if "epochs" in settings:
+            settings["epochs"] = min(settings["epochs"], 1)
+        return replace(self, rehearsal=True, settings=MappingProxyType(settings))
 
     @property
     def offline(self) -> bool:
@@ -67,6 +99,8 @@ class NotebookAssets:
     def describe(self) -> str:
         """One line per asset, for the banner each notebook prints."""
         lines = [f"profile: {self.profile}"]
+        if self.rehearsal:
+            lines.append("rehearsal: stand-ins under the full profile's ids, random weights, one epoch (results mean nothing)")
         if self.dataset:
             config = f" ({self.dataset_config})" if self.dataset_config else ""
             lines.append(f"dataset: {self.dataset}{config}")
@@ -75,6 +109,8 @@ class NotebookAssets:
         if self.splits:
             sizes = ", ".join(f"{k}={'all' if v is None else v}" for k, v in self.splits.items())
             lines.append(f"examples: {sizes}")
+        if self.max_examples is not None:
+            lines.append(f"capped at: {self.max_examples} examples per split")
         for key, value in self.settings.items():
             lines.append(f"{key}: {value}")
         return "\n".join(lines)
@@ -232,3 +268,18 @@ def all_assets(profile: str | None = None) -> list[NotebookAssets]:
     """Every notebook's assets in one profile (used by notebook 00 and the fetch command)."""
     chosen = active_profile(profile)
     return [by_profile[chosen] for by_profile in _DECLARED.values()]
+
+
+def max_examples_from_env() -> int | None:
+    """The cap in ``$COURSE_MAX_EXAMPLES`` (unset or empty: none); a clear error for anything but a whole number."""
+    value = os.environ.get(MAX_EXAMPLES_ENV_VAR, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{MAX_EXAMPLES_ENV_VAR} must be a whole number of at least 1, not {value!r}.")
+    return int(value)
+
+
+def rehearsal_from_env() -> bool:
+    """True when ``$COURSE_REHEARSAL`` says the full profile runs against the rehearsal Hub."""
+    return os.environ.get(REHEARSAL_ENV_VAR, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -13,6 +13,7 @@ import pytest
 
 from course_utils.environments import current_environment
 from hub_fixtures import *  # noqa: E402,F401,F403  (local Hub fixtures and their session hooks)
+from rehearsal_fixtures import *  # noqa: E402,F401,F403  (the seeded rehearsal Hub)
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = current_environment()

@@ -157,7 +157,7 @@ class TestTalkNotebookFrame:
         ]
         assert summary, "a '## Summary' markdown cell between the headline and the check cell"
         source = "".join(cells[check]["source"])
-        assert "assert " in source, "the check cell asserts the notebook's claims"
+        assert "check_claims(assets, claims" in source, "the check cell asserts the notebook's claims with check_claims"
         assert "nbval-ignore-output" not in tags_of(cells[check]), "the check cell's output is compared"
 
     def test_exercises_after_the_check_each_call_a_checker(self, path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from course_utils import notebook_setup
 from course_utils.notebook_setup import quiet, seed_everything, setup, show_progress
-from course_utils.profiles import UnknownProfileError
+from course_utils.profiles import UnknownProfileError, notebook_assets
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("yes", True), ("0", False), ("", False)])
@@ -31,6 +31,29 @@ def test_setup_prints_the_profile_and_assets(capsys: pytest.CaptureFixture[str],
     out = capsys.readouterr().out
     assert assets.profile == "smoke"
     assert "profile: smoke" in out and "standin:emotion" in out and "stand-in" in out
+
+
+def test_setup_caps_the_splits_from_its_parameter_or_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    monkeypatch.setenv("COURSE_MAX_EXAMPLES", "50")
+    assert dict(setup("01_trainer_weighted_loss", None).splits) == {"train": 50, "validation": 50, "test": 50}
+    assert dict(setup("01_trainer_weighted_loss", None, max_examples=20).splits)["train"] == 20  # the parameter wins
+    monkeypatch.delenv("COURSE_MAX_EXAMPLES")
+    assert setup("01_trainer_weighted_loss", None).max_examples is None
+    assert "capped at: 20 examples per split" in capsys.readouterr().out
+
+
+def test_only_the_full_profile_can_be_a_rehearsal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_REHEARSAL", "1")
+    assert setup("05_accelerate", "smoke").rehearsal is False
+    rehearsed = setup("05_accelerate", "full")
+    assert rehearsed.rehearsal is True and rehearsed.settings["epochs"] == 1
+    assert dict(rehearsed.settings) == {**notebook_assets("05_accelerate", "full").settings, "epochs": 1}
+    assert "rehearsal: stand-ins under the full profile's ids, random weights" in capsys.readouterr().out
+    monkeypatch.delenv("COURSE_REHEARSAL")
+    assert setup("05_accelerate", "full").rehearsal is False
 
 
 def test_setup_refuses_an_unknown_profile() -> None:

@@ -106,3 +106,35 @@ def test_standin_names_use_the_standin_prefix() -> None:
     for assets in all_assets("smoke"):
         if assets.dataset:
             assert assets.dataset.startswith(profiles.STANDIN)
+
+
+def test_a_cap_cuts_every_split_and_keeps_smaller_ones() -> None:
+    full = notebook_assets("01", "full").capped(64)
+    assert dict(full.splits) == {"train": 64, "validation": 64, "test": 64}
+    assert full.max_examples == 64 and "capped at: 64 examples per split" in full.describe()
+    smoke = notebook_assets("01", "smoke").capped(500)
+    assert dict(smoke.splits) == {"train": 500, "validation": 400, "test": 400}
+    assert notebook_assets("01", "smoke").capped(None) == notebook_assets("01", "smoke")
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "10", True])
+def test_a_cap_must_be_a_whole_number(bad: object) -> None:
+    with pytest.raises(ValueError, match="MAX_EXAMPLES must be a whole number of at least 1 or None"):
+        notebook_assets("01", "smoke").capped(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", None), ("  ", None), ("128", 128)])
+def test_the_cap_from_the_environment(monkeypatch: pytest.MonkeyPatch, value: str, expected: int | None) -> None:
+    from course_utils.profiles import max_examples_from_env
+
+    monkeypatch.setenv("COURSE_MAX_EXAMPLES", value)
+    assert max_examples_from_env() == expected
+
+
+@pytest.mark.parametrize("value", ["0", "ten", "-5", "1.5"])
+def test_a_bad_cap_in_the_environment_says_what_it_must_be(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from course_utils.profiles import max_examples_from_env
+
+    monkeypatch.setenv("COURSE_MAX_EXAMPLES", value)
+    with pytest.raises(ValueError, match="COURSE_MAX_EXAMPLES must be a whole number of at least 1"):
+        max_examples_from_env()

@@ -1,0 +1,40 @@
+"""The check cell's helper: print each claim a notebook makes, then assert them all.
+
+Every talk's notebook ends with a check cell that states its claims as ``{sentence: bool}``:
+``claims`` about what the code does (batches, counts, identical losses), and ``learned`` about
+what training achieved (beating the majority baseline). A rehearsal of the full profile
+(:mod:`course_utils.rehearsal`) trains stand-ins with random weights on a few examples, so
+there it checks ``claims`` and reports ``learned`` as not checked, never as passed.
+
+Used in notebooks 01 to 05 (their check cells).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from course_utils.profiles import NotebookAssets
+
+#: How a claim about learning is reported in a rehearsal.
+NOT_CHECKED = "not checked in a rehearsal (random weights)"
+
+
+def check_claims(
+    assets: NotebookAssets, claims: Mapping[str, bool], learned: Mapping[str, bool] | None = None
+) -> None:
+    """Print ``ok`` or ``FAILED`` before each claim, then raise ``AssertionError`` listing the failed ones.
+
+    ``learned`` claims are checked like the others, except in a rehearsal (``assets.rehearsal``),
+    where each is printed as not checked. Used in notebooks 01 to 05.
+    """
+    failed = []
+    for claim, holds in claims.items():
+        print(f"{'ok' if holds else 'FAILED'}: {claim}")
+        failed += [] if holds else [claim]
+    for claim, holds in (learned or {}).items():
+        if assets.rehearsal:
+            print(f"{NOT_CHECKED}: {claim}")
+            continue
+        print(f"{'ok' if holds else 'FAILED'}: {claim}")
+        failed += [] if holds else [claim]
+    assert not failed, f"{len(failed)} claim(s) failed: {failed}"

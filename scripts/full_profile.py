@@ -1,0 +1,127 @@
+"""Run every lesson notebook in the full profile under nbval: rehearsed locally, or for real.
+
+``./course rehearse`` (and the end of ``./course test``) runs the dress rehearsal: it starts the
+project's Hub on ``build/rehearsal/hub-data``, seeds it with stand-ins under the full profile's
+own ids (:mod:`course_utils.rehearsal`; the main environment seeds datasets, tokenizers and
+PyTorch weights, the keras environment TensorFlow weights), then runs each lesson notebook
+against it with ``COURSE_PROFILE=full``, ``COURSE_REHEARSAL=1`` and a per-notebook size cap,
+with a fresh Hugging Face cache. ``./course test-full ENV`` (the GPU workflow) runs the same
+notebooks in the full profile against ``$HF_ENDPOINT`` (huggingface.co by default) or an
+offline cache, uncapped.
+
+nbval runs in ``--nbval-lax`` mode: no output is compared (the data and weights differ from the
+smoke profile's), and any error, a failed check included, fails the notebook. Prints one line
+per notebook and writes ``build/<rehearsal|full>/summary.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course_utils.environments import ENVIRONMENTS, notebook_environment  # noqa: E402
+from course_utils.profiles import MAX_EXAMPLES_ENV_VAR, PROFILE_ENV_VAR, REHEARSAL_ENV_VAR  # noqa: E402
+from course_utils.rehearsal import KERAS_PARTS, ORGS, REHEARSAL_MAX_EXAMPLES, TOKEN, USER  # noqa: E402
+
+
+
+def lesson_notebooks(envs: list[str]) -> list[Path]:
+    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return [nb for nb in lessons if notebook_environment(nb) in envs]
+
+
+def run_notebook(notebook: Path, python: Path, env: dict[str, str], pytest_args: list[str]) -> tuple[bool, float]:
+    start = time.monotonic()
+    command = [
+        str(python), "-m", "pytest", str(notebook.relative_to(ROOT)), "--nbval-lax", "--nbval-current-env",
+        "--nbval-cell-timeout", "1800", "-p", "no:cacheprovider", "-q", *pytest_args,
+    ]
+    done = subprocess.run(command, cwd=ROOT, env=env)
+    return done.returncode == 0, time.monotonic() - start
+
+
+def seed_hub(venvs: Path, envs: list[str], env: dict[str, str]) -> float:
+    """Seed the rehearsal Hub: here what this environment builds, in the keras environment its TensorFlow weights."""
+    from huggingface_hub import HfApi
+
+    from course_utils.environments import current_environment
+    from course_utils.rehearsal import seed
+
+    here = current_environment()
+    start = time.monotonic()
+    parts = ("datasets", "tokenizers", "torch" if here == "main" else "tensorflow")
+    seed(HfApi(endpoint=env["HF_ENDPOINT"], token=env["HF_TOKEN"]), parts, log=lambda line: print("  seed:", line))
+    if here == "main" and "keras" in envs:
+        subprocess.run(
+            [str(venvs / "keras" / "bin" / "python"), "-m", "course_utils.rehearsal", "seed", "--parts", *KERAS_PARTS],
+            cwd=ROOT, env=env, check=True,
+        )
+    return time.monotonic() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rehearsal", action="store_true", help="against the seeded local Hub, sizes capped")
+    parser.add_argument("--env", nargs="+", choices=ENVIRONMENTS, default=list(ENVIRONMENTS))
+    parser.add_argument("--venvs", type=Path, default=ROOT / ".venvs")
+    parser.add_argument("--only", nargs="*", default=[], help="notebook numbers to run (default: all)")
+    args, pytest_args = parser.parse_known_args(argv)
+
+    notebooks = [nb for nb in lesson_notebooks(args.env) if not args.only or nb.name[:2] in args.only]
+    kind = "rehearsal" if args.rehearsal else "full"
+    build = ROOT / "build" / kind
+    build.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, **{PROFILE_ENV_VAR: "full"})
+    env.pop(MAX_EXAMPLES_ENV_VAR, None)
+    results: list[dict[str, object]] = []
+    hub = None
+    try:
+        if args.rehearsal:
+            # Imported here: HF_ENDPOINT must be set before huggingface_hub is imported.
+            from course_utils.hub_server import LocalHub
+
+            hub = LocalHub(build / "hub-data", user=USER, orgs=ORGS, token=TOKEN, fsync=False).start()
+            home = Path(tempfile.mkdtemp(prefix="rehearsal-hf-home-"))
+            env.update(
+                HF_ENDPOINT=hub.endpoint, HF_TOKEN=hub.token, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1",
+                **{REHEARSAL_ENV_VAR: "1"},
+            )
+            for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_CACHE", "HF_DATASETS_CACHE"):
+                env.pop(name, None)
+            os.environ.update(HF_ENDPOINT=hub.endpoint, HF_HOME=str(home / "seeding"))
+            print(f"[rehearsal] seeding the local Hub at {hub.endpoint} ({build.relative_to(ROOT)}/hub-data)")
+            seconds = seed_hub(args.venvs, args.env, env)
+            print(f"[rehearsal] Hub ready in {seconds:.0f} s")
+            results.append({"notebook": "(seeding)", "seconds": round(seconds, 1), "passed": True})
+        for notebook in notebooks:
+            stem = notebook.name[:2]
+            run_env = dict(env)
+            if args.rehearsal and REHEARSAL_MAX_EXAMPLES.get(stem) is not None:
+                run_env[MAX_EXAMPLES_ENV_VAR] = str(REHEARSAL_MAX_EXAMPLES[stem])
+            python = args.venvs / notebook_environment(notebook) / "bin" / "python"
+            cap = run_env.get(MAX_EXAMPLES_ENV_VAR, "none")
+            print(f"[{kind}] {notebook.name} (full profile, cap {cap})", flush=True)
+            passed, seconds = run_notebook(notebook, python, run_env, pytest_args)
+            results.append({"notebook": notebook.name, "cap": cap, "seconds": round(seconds, 1), "passed": passed})
+    finally:
+        if hub is not None:
+            hub.stop()
+    (build / "summary.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\n{kind}: full profile, {'stand-ins on the local Hub' if args.rehearsal else 'real assets'}")
+    for result in results:
+        status = "passed" if result["passed"] else "FAILED"
+        print(f"  {result['notebook']:<34} {status:<7} {result['seconds']:>7.1f} s")
+    return 0 if all(r["passed"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
