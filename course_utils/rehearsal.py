@@ -468,7 +468,10 @@ def _seed_repo(
 
     try:
         present = set(api.list_repo_files(repo_id, repo_type=repo_type))
-        card = Path(api.hf_hub_download(repo_id, "README.md", repo_type=repo_type)).read_text(encoding="utf-8")
+        # Never through the Hugging Face cache: it is not keyed by endpoint, and a stand-in's card under a
+        # real id would then shadow the real one.
+        card_path = api.hf_hub_download(repo_id, "README.md", repo_type=repo_type, cache_dir=folder.parent / ".cards")
+        card = Path(card_path).read_text(encoding="utf-8")
     except (RepositoryNotFoundError, EntryNotFoundError):
         present, card = set(), ""
     current = f"<!-- {_MARKER}: {fingerprint} -->" in card

@@ -4,8 +4,9 @@
 project's Hub on ``build/rehearsal/hub-data``, seeds it with stand-ins under the full profile's
 own ids (:mod:`course_utils.rehearsal`; the main environment seeds datasets, tokenizers and
 PyTorch weights, the keras environment TensorFlow weights), then runs each lesson notebook
-against it with ``COURSE_PROFILE=full``, ``COURSE_REHEARSAL=1`` and a per-notebook size cap,
-with a fresh Hugging Face cache. ``./course test-full ENV`` (the GPU workflow) runs the same
+against a throw-away copy of it (what the notebooks push is deleted afterwards) with
+``COURSE_PROFILE=full``, ``COURSE_REHEARSAL=1`` and a per-notebook size cap, with a fresh Hugging
+Face cache. ``./course test-full ENV`` (the GPU workflow) runs the same
 notebooks in the full profile against ``$HF_ENDPOINT`` (huggingface.co by default) or an
 offline cache, uncapped.
 
@@ -17,13 +18,17 @@ per notebook and writes ``build/<rehearsal|full>/summary.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,6 +73,40 @@ def seed_hub(venvs: Path, envs: list[str], env: dict[str, str]) -> float:
     return time.monotonic() - start
 
 
+@contextmanager
+def rehearsal_hub(build: Path, scratch: Path, args: argparse.Namespace, env: dict[str, str], results: list) -> Iterator[None]:
+    """Seed ``build/hub-data`` (idempotent), then serve a throw-away copy of it for the notebooks' pushes.
+
+    The copy hard-links the stored files (the storage writes each file once and replaces the others
+    atomically), so it costs nothing, and what the notebooks push goes away with it: the seeded folder
+    does not grow with every run. ``env`` gets the Hub's address and token, a fresh Hugging Face home
+    under ``scratch`` (never the user's own cache: it is not keyed by endpoint) and the rehearsal flag.
+    """
+    # Imported here: HF_ENDPOINT must be set before huggingface_hub is imported.
+    from course_utils.hub_server import LocalHub
+
+    seeded = build / "hub-data"
+    env.update(HF_HUB_DISABLE_TELEMETRY="1", **{REHEARSAL_ENV_VAR: "1"})
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_CACHE", "HF_DATASETS_CACHE", "HF_TOKEN_PATH"):
+        env.pop(name, None)
+    with LocalHub(seeded, user=USER, orgs=ORGS, token=TOKEN, fsync=False) as hub:
+        env.update(HF_ENDPOINT=hub.endpoint, HF_TOKEN=hub.token, HF_HOME=str(scratch / "seeding-hf-home"))
+        os.environ.update(HF_ENDPOINT=hub.endpoint, HF_HOME=env["HF_HOME"])
+        print(f"[rehearsal] seeding the local Hub in {seeded.relative_to(ROOT)}")
+        seconds = seed_hub(args.venvs, args.env, env)
+    print(f"[rehearsal] Hub ready in {seconds:.0f} s")
+    results.append({"notebook": "(seeding)", "seconds": round(seconds, 1), "passed": True})
+    run_data = build / f"hub-data-run-{os.getpid()}"
+    shutil.rmtree(run_data, ignore_errors=True)
+    shutil.copytree(seeded, run_data, copy_function=os.link, ignore=shutil.ignore_patterns("tmp", "trash"))
+    try:
+        with LocalHub(run_data, user=USER, orgs=ORGS, token=TOKEN, fsync=False) as hub:
+            env.update(HF_ENDPOINT=hub.endpoint, HF_HOME=str(scratch / "hf-home"))
+            yield
+    finally:
+        shutil.rmtree(run_data, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rehearsal", action="store_true", help="against the seeded local Hub, sizes capped")
@@ -83,25 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, **{PROFILE_ENV_VAR: "full"})
     env.pop(MAX_EXAMPLES_ENV_VAR, None)
     results: list[dict[str, object]] = []
-    hub = None
-    try:
+    with contextlib.ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="course-full-profile-")))
         if args.rehearsal:
-            # Imported here: HF_ENDPOINT must be set before huggingface_hub is imported.
-            from course_utils.hub_server import LocalHub
-
-            hub = LocalHub(build / "hub-data", user=USER, orgs=ORGS, token=TOKEN, fsync=False).start()
-            home = Path(tempfile.mkdtemp(prefix="rehearsal-hf-home-"))
-            env.update(
-                HF_ENDPOINT=hub.endpoint, HF_TOKEN=hub.token, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1",
-                **{REHEARSAL_ENV_VAR: "1"},
-            )
-            for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_CACHE", "HF_DATASETS_CACHE"):
-                env.pop(name, None)
-            os.environ.update(HF_ENDPOINT=hub.endpoint, HF_HOME=str(home / "seeding"))
-            print(f"[rehearsal] seeding the local Hub at {hub.endpoint} ({build.relative_to(ROOT)}/hub-data)")
-            seconds = seed_hub(args.venvs, args.env, env)
-            print(f"[rehearsal] Hub ready in {seconds:.0f} s")
-            results.append({"notebook": "(seeding)", "seconds": round(seconds, 1), "passed": True})
+            stack.enter_context(rehearsal_hub(build, scratch, args, env, results))
         for notebook in notebooks:
             stem = notebook.name[:2]
             run_env = dict(env)
@@ -112,9 +136,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{kind}] {notebook.name} (full profile, cap {cap})", flush=True)
             passed, seconds = run_notebook(notebook, python, run_env, pytest_args)
             results.append({"notebook": notebook.name, "cap": cap, "seconds": round(seconds, 1), "passed": passed})
-    finally:
-        if hub is not None:
-            hub.stop()
     (build / "summary.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\n{kind}: full profile, {'stand-ins on the local Hub' if args.rehearsal else 'real assets'}")
     for result in results:
