@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -68,6 +69,35 @@ def clean_metadata(nb: nbformat.NotebookNode) -> None:
                 output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
 
 
+#: Libraries whose versions each executed notebook records, by environment (the site shows them).
+RECORDED_LIBRARIES = {
+    "main": ("python", "torch", "transformers", "datasets", "tokenizers", "huggingface_hub", "accelerate"),
+    "keras": ("python", "tensorflow", "transformers", "datasets", "tokenizers", "huggingface_hub"),
+}
+_VERSIONS: dict[str, dict[str, str]] = {}
+
+
+def environment_versions(env: str) -> dict[str, str]:
+    """The versions of :data:`RECORDED_LIBRARIES` in the Python of ``env``'s kernel (asked once per run)."""
+    if env not in _VERSIONS:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        python = KernelSpecManager().get_kernel_spec(KERNELS[env]).argv[0]
+        code = (
+            "import json, platform; from importlib import metadata\n"
+            f"names = {RECORDED_LIBRARIES[env]!r}\n"
+            "print(json.dumps({n: platform.python_version() if n == 'python' else metadata.version(n).split('+')[0] for n in names}))"
+        )
+        done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+        _VERSIONS[env] = json.loads(done.stdout)
+    return _VERSIONS[env]
+
+
+def record_execution(nb: nbformat.NotebookNode, env: str, profile: str) -> None:
+    """Store how the notebook was executed in its metadata (``course``): profile, environment, versions."""
+    nb.metadata["course"] = {"profile": profile, "environment": env, "versions": environment_versions(env)}
+
+
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -110,6 +140,7 @@ def execute(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, Result]:
             manager.shutdown_kernel()
     seconds = time.perf_counter() - start
     clean_metadata(nb)
+    record_execution(nb, env, active_profile())
     headline = headline_of(nb) if status == "ok" else ""
     return nb, Result(display_name(path), env, status, round(seconds, 1), headline, error)
 

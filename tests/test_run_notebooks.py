@@ -129,3 +129,15 @@ def test_refresh_refuses_the_full_profile(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("COURSE_PROFILE", "full")
     with pytest.raises(SystemExit):
         run_notebooks.main(["--update", "--build", str(tmp_path)])
+
+
+def test_an_executed_notebook_records_its_profile_environment_and_versions(tmp_path: Path, monkeypatch) -> None:
+    from importlib import metadata
+
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    path = make_notebook(tmp_path / "01_demo.ipynb", "x = 1")
+    nb, _ = run_notebooks.execute(path, timeout=120)
+    recorded = nb.metadata["course"]
+    assert recorded["profile"] == "smoke" and recorded["environment"] == "main"
+    assert recorded["versions"]["transformers"] == metadata.version("transformers")
+    assert recorded["versions"]["python"] == ".".join(map(str, sys.version_info[:3]))

@@ -101,9 +101,8 @@ def check_nonempty_batches(nonempty_batches: Callable[..., Any]) -> Feedback:
     """Exercise 3: ``nonempty_batches(dataset, batch_size)`` yields lists of the non-empty texts, in order, lazily.
 
     A generator function, or a function that returns an iterator, is fine; a list of every batch
-    is not.
- Every batch but the last holds ``batch_size`` texts; rows that are empty
-    or only spaces are left out. Used in notebooks/04_training_tokenizers.ipynb.
+    is not. Every batch but the last holds ``batch_size`` texts; rows that are empty or only spaces
+    are left out. Used in notebooks/04_training_tokenizers.ipynb.
     """
     from datasets import Dataset
 
