@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.hub_server import LocalHub
-from course_utils.hub_server.validation import HubError, validate_ref_name, validate_repo_path
+from course_utils.hub_server.validation import HubError, validate_name_part, validate_ref_name, validate_repo_path
 from hub_fixtures import raw_request
 
 pytestmark = pytest.mark.main_env
@@ -269,3 +269,78 @@ def test_body_limits_and_malformed_requests(tmp_path, hub_online):
                                       headers={"Content-Type": "application/x-ndjson"})
         assert status == 400 and "Pull requests" in body["error"]
         assert sorted(api.list_repo_files("learner/small")) == [".gitattributes", "fits.bin"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        (".GIT/config", "'.git' folder"), ("sub/.Git/HEAD", "'.git' folder"), ("CON", "device name"),
+        ("aux.txt", "device name"), ("logs/com1.log", "device name"), ("LPT9", "device name"),
+        ("a:b.txt", "on Windows"), ("what?.md", "on Windows"), ('say"hi".txt', "on Windows"),
+        ("trailing.", "dot or a space"), ("folder /x", "dot or a space"), ("cafe\u0301.txt", "NFC"),
+    ],
+)
+def test_names_unsafe_on_a_learners_disk_are_refused_with_the_reason(bad, why):
+    with pytest.raises(HubError, match=why) as info:
+        validate_repo_path(bad)
+    assert info.value.status == 400
+
+
+def test_the_nfc_form_of_a_refused_path_is_accepted():
+    assert validate_repo_path("caf\u00e9.txt") == "caf\u00e9.txt"
+    assert validate_repo_path("config.json") == "config.json"
+    assert validate_repo_path("console.log") == "console.log"  # only the exact device names
+
+
+@pytest.mark.parametrize("bad", ["demo\n", "demo\r", "x.git", "x.GIT", "x.Git"])
+def test_repository_names_with_a_final_newline_or_git_suffix_are_refused(bad):
+    with pytest.raises(HubError) as info:
+        validate_name_part(bad)
+    assert info.value.status == 400
+
+
+def test_a_repository_name_ending_in_a_newline_cannot_be_created(hub, hub_online):
+    status, _, body = raw_request(
+        hub, "POST", "/api/repos/create", {"name": "demo\n", "organization": hub.user},
+        headers={"Authorization": f"Bearer {hub.token}"},
+    )
+    assert status == 400, body
+    assert not (hub.data_dir / "repos" / "models" / hub.user / "demo\n").exists()
+
+
+def test_a_commit_id_with_a_final_newline_is_not_a_commit_id():
+    from course_utils.hub_server.validation import is_commit_sha
+
+    assert is_commit_sha("a" * 40)
+    assert not is_commit_sha("a" * 40 + "\n")
+
+
+def test_a_yaml_bomb_in_a_card_is_refused_quickly(hub, hub_api):
+    import time
+
+    levels = "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    bomb = f"---\na: &a [x, x, x, x, x, x, x, x, x]\n{levels}---\n# bomb\n"
+    assert len(bomb) < 600  # 9^9 values once expanded
+    start = time.monotonic()
+    status, _, body = raw_request(hub, "POST", "/api/validate-yaml", {"content": bomb, "repoType": "model"})
+    assert status == 400 and "expands to more than 100,000 values" in json.dumps(body)
+    # Committed all the same (git takes any file), the card is not expanded when anyone reads the repository.
+    hub_api.create_repo("bomb")
+    lines = [
+        {"key": "header", "value": {"summary": "a bomb"}},
+        {"key": "file", "value": {"path": "README.md", "content": base64.b64encode(bomb.encode()).decode(), "encoding": "base64"}},
+    ]
+    status, _, body = raw_request(
+        hub, "POST", f"/api/models/{hub.user}/bomb/commit/main", "\n".join(json.dumps(line) for line in lines).encode(),
+        token=hub.token, headers={"Content-Type": "application/x-ndjson"},
+    )
+    assert status == 200, body
+    status, _, info = raw_request(hub, "GET", f"/api/models/{hub.user}/bomb")
+    assert status == 200 and "cardData" not in info
+    assert time.monotonic() - start < 5
+
+
+def test_the_data_folder_is_private_to_the_servers_user(hub):
+    import stat
+
+    assert stat.S_IMODE(hub.data_dir.stat().st_mode) == 0o700

@@ -5,8 +5,10 @@ Serves a local Hub until Ctrl-C and prints what to set in the learner's environm
     python -m course_utils.hub_server --data-dir ~/hub-data --port 8080 --token my-secret
 
 Binds 127.0.0.1 unless ``--host`` says otherwise (``--host 0.0.0.0`` shares it with a classroom
-network: every learner then uses the same token). Without ``--token`` the token comes from
-``COURSE_HUB_TOKEN`` or is generated and printed.
+network). Without ``--token`` the token comes from ``COURSE_HUB_TOKEN`` or is generated and
+printed. For a classroom, give each learner an account (:mod:`.accounts`)::
+
+    python -m course_utils.hub_server accounts --data-dir ~/hub-data add alice bob   # prints their tokens
 
 Used in notebooks/03_hub.ipynb (notebook 03 mentions it for learners who want a Hub of their own) and the tests.
 """
@@ -21,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
+from .accounts import Accounts, AccountsError
 from .server import DEFAULT_USER, LocalHub, generate_token
 
 
@@ -45,11 +48,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_accounts_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m course_utils.hub_server accounts``: learner accounts of a data folder.
+
+    Used by workshop hosts (README, the site's workshop page) and the tests.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.hub_server accounts",
+        description="Manage the learner accounts of a local Hub's data folder (also while it runs).",
+    )
+    parser.add_argument("--data-dir", required=True, type=Path, help="the server's data folder")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add", help="create accounts and print each new token (shown only once)")
+    add.add_argument("names", nargs="+")
+    token = commands.add_parser("token", help="give a user a new token (the old one stops working)")
+    token.add_argument("name")
+    remove = commands.add_parser("remove", help="delete an account (its repositories stay)")
+    remove.add_argument("name")
+    org = commands.add_parser("org", help="create an organisation or set its members")
+    org.add_argument("org")
+    org.add_argument("members", nargs="*")
+    commands.add_parser("list", help="users and their organisations")
+    return parser
+
+
+def accounts_main(argv: Sequence[str]) -> int:
+    """``python -m course_utils.hub_server accounts ...``; returns the exit status."""
+    args = build_accounts_parser().parse_args(argv)
+    accounts = Accounts(args.data_dir)
+    try:
+        if args.command == "add":
+            for name in args.names:
+                print(f"{name}\t{accounts.add_user(name)}")
+        elif args.command == "token":
+            print(f"{args.name}\t{accounts.new_token(args.name)}")
+        elif args.command == "remove":
+            accounts.remove_user(args.name)
+        elif args.command == "org":
+            accounts.set_org(args.org, args.members)
+        else:
+            for name, orgs in accounts.users().items():
+                print(name + (f"\t{', '.join(orgs)}" if orgs else ""))
+    except AccountsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the server until Ctrl-C (or SIGTERM); returns the exit status.
+    """Run the server until Ctrl-C (or SIGTERM), or manage accounts; returns the exit status.
 
     Used in notebooks/03_hub.ipynb (which mentions it for learners) and the tests.
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["accounts"]:
+        return accounts_main(argv[1:])
     args = build_parser().parse_args(argv)
     token = args.token or os.environ.get("COURSE_HUB_TOKEN") or generate_token()
     try:
@@ -73,8 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("In a notebook, in the first cell, before importing huggingface_hub / transformers / datasets:")
     print(f'  import os; os.environ["HF_ENDPOINT"] = "{hub.url}"; os.environ["HF_TOKEN"] = "{hub.token}"')
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"Bound to {args.host}: other machines reach it at http://<this machine's address>:{hub.port} and "
-              "need the same token; anyone who has the token can write.")
+        print(f"Bound to {args.host}: other machines reach it at http://<this machine's address>:{hub.port}. "
+              "Give each learner an account and its own token: python -m course_utils.hub_server accounts "
+              f"--data-dir {args.data_dir} add NAME")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while not stop.wait(0.5):

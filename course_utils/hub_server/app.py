@@ -180,16 +180,61 @@ def _front_matter(text: str) -> str | None:
     return (match.group(1) or "") if match else None
 
 
+#: A card's metadata block may hold this many bytes...
+MAX_YAML_BYTES = 256 * 1024
+#: ...and this many values once its aliases are expanded (a few aliases nested a few times expand to
+#: billions: one 488-byte card took 80 s and 5.9 GB to answer before this budget).
+MAX_YAML_VALUES = 100_000
+
+
 def _load_yaml(text: str) -> tuple[Any, str | None]:
-    """Parse YAML with PyYAML when installed (it ships with huggingface_hub); ``(None, None)`` without it."""
+    """Parse YAML safely, within a size and alias budget; ``(data, None)`` or ``(None, error)``.
+
+    PyYAML ships with huggingface_hub; without it, ``(None, None)`` (metadata is not checked).
+    """
     try:
         import yaml  # type: ignore[import-untyped,unused-ignore]
     except ImportError:  # pragma: no cover - PyYAML missing: metadata is not checked
         return None, None
+    if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
+        return None, f"the metadata block is larger than {MAX_YAML_BYTES // 1024} KiB"
+    loader = yaml.SafeLoader(text)
     try:
-        return yaml.safe_load(text), None
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        if _expanded_size(node, {}) > MAX_YAML_VALUES:
+            return None, f"the metadata expands to more than {MAX_YAML_VALUES:,} values (YAML aliases)"
+        return loader.construct_document(node), None
     except yaml.YAMLError as exc:
         return None, str(exc).replace("\n", " ")
+    except RecursionError:
+        return None, "the metadata is nested too deeply"
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for with every alias expanded; stops counting past the budget.
+
+    An alias is the same node object appearing again, so memoising by identity keeps this linear
+    in the document's size while the expanded size can be exponential.
+    """
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_YAML_VALUES + 1  # a node that contains itself expands without end
+    total = 1
+    if isinstance(node.value, list):
+        for item in node.value:
+            children = item if isinstance(item, tuple) else (item,)
+            for child in children:
+                total += _expanded_size(child, sizes)
+                if total > MAX_YAML_VALUES:
+                    sizes[id(node)] = total
+                    return total
+    sizes[id(node)] = total
+    return total
 
 
 class HubApp:

@@ -1,11 +1,15 @@
-"""Who may do what on the local Hub: one token, one user, optional organizations.
+"""Who may do what on the local Hub: the server's token, and learner accounts.
 
-The server is started with a single access token that belongs to one user (``learner`` by
-default). The rules, checked before any request body is read:
+The server is started with an access token that belongs to one user (``learner`` by default),
+and may hold learner accounts (:mod:`.accounts`), each with its own token and organisations.
+The rules, checked before any request body is read:
 
 * no ``Authorization`` header: anonymous; it may read public repositories only;
-* ``Authorization: Bearer <the token>``: the user; it may read everything and write into its own
-  namespace and the organizations the server was started with;
+* ``Authorization: Bearer <the server's token>``: the server's user; it may read public
+  repositories and those of its namespaces, and write into its own namespace and the
+  organizations the server was started with;
+* ``Authorization: Bearer <a learner's token>``: that learner, likewise with their own namespace
+  and the organisations they are a member of;
 * any other ``Authorization`` header: 401 ``Invalid credentials in Authorization header`` on
   every endpoint (as huggingface.co answers an invalid token), reads included;
 * a write without a token: 401; a write into another namespace: 403;
@@ -19,9 +23,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .validation import HubError, validate_name_part
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .accounts import Accounts
 
 __all__ = ["INVALID_CREDENTIALS", "Identity", "TokenAuth"]
 
@@ -53,10 +60,11 @@ class TokenAuth:
     Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
     """
 
-    def __init__(self, token: str, user: str, orgs: Iterable[str] = ()) -> None:
+    def __init__(self, token: str, user: str, orgs: Iterable[str] = (), accounts: "Accounts | None" = None) -> None:
         if not token or any(c.isspace() for c in token):
             raise ValueError("The token must be a non-empty string without whitespace")
         self._token = token.encode("utf-8")
+        self.accounts = accounts
         self.identity = Identity(
             name=validate_name_part(user, "namespace"),
             orgs=tuple(validate_name_part(org, "namespace") for org in orgs),
@@ -73,9 +81,12 @@ class TokenAuth:
         credentials = credentials.strip()
         if scheme.lower() != "bearer" or not credentials:
             raise HubError(401, f"{INVALID_CREDENTIALS}: expected 'Bearer <token>'")
-        if not hmac.compare_digest(credentials.encode("utf-8", "surrogatepass"), self._token):
+        if hmac.compare_digest(credentials.encode("utf-8", "surrogatepass"), self._token):
+            return self.identity
+        learner = self.accounts.identify(credentials) if self.accounts is not None else None
+        if learner is None:
             raise HubError(401, INVALID_CREDENTIALS)
-        return self.identity
+        return learner
 
     @staticmethod
     def require(identity: Identity | None, action: str) -> Identity:

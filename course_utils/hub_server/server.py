@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Iterable
 
 from .app import HubApp, Limits, Request, Response
+from .accounts import Accounts
 from .auth import TokenAuth
 from .body import Body, IncompleteBody
 from .storage import Storage
@@ -98,7 +99,8 @@ class _Handler(BaseHTTPRequestHandler):
                 close = True
         except Exception as exc:  # a bug: answer 500 rather than drop the connection
             logger.exception("Internal error on %s %s", self.command, self.path)
-            response = Response.error(HubError(500, f"Internal server error: {type(exc).__name__}: {exc}"))
+            # The exception's text can hold the server's own paths: it goes to the log, not to the client.
+            response = Response.error(HubError(500, f"Internal server error ({type(exc).__name__}); the server's log has the details"))
             close = True
         if not body.finished and not close:
             close = not body.drain(_DRAIN_LIMIT)
@@ -238,7 +240,8 @@ class LocalHub:
         self.limits = Limits(max_commit_bytes=max_commit_bytes, max_json_bytes=max_json_bytes)
         self.verbose = verbose
         self.fsync = fsync
-        self._auth = TokenAuth(self.token, user, self.orgs)  # validates token, user and orgs now
+        # validates token, user and orgs now; learner accounts are read from the data folder when used
+        self._auth = TokenAuth(self.token, user, self.orgs, accounts=Accounts(self.data_dir))
         self._server: _HubHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._storage: Storage | None = None

@@ -214,6 +214,10 @@ class Storage:
         self.locks_dir = self.root / "locks"
         self.trash_dir = self.root / "trash"
         tmp_root = self.root / "tmp"
+        self.root.mkdir(parents=True, exist_ok=True)
+        # Only the server's user may enter the data folder: private repositories, and contents a
+        # deleted repository left, stay unreadable to the machine's other users whatever the files' modes.
+        self.root.chmod(0o700)
         for folder in (self.blobs_dir, self.repos_dir, self.locks_dir, self.trash_dir, tmp_root):
             folder.mkdir(parents=True, exist_ok=True)
         self._clean_leftovers(tmp_root)

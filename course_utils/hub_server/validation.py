@@ -16,6 +16,7 @@ Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Mapping
 
 __all__ = [
@@ -35,9 +36,13 @@ REPO_TYPES: tuple[str, ...] = ("model", "dataset", "space")
 #: Download URL prefix of each repository type: ``/{prefix}{namespace}/{name}/resolve/...``.
 URL_PREFIXES: Mapping[str, str] = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+#: Names Windows gives to devices, whatever the extension (``aux.txt`` too): a checkout cannot hold them.
+_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))})
+#: Characters a Windows disk refuses in a file name (macOS refuses ':' too).
+_WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
 #: Names a model namespace cannot take: they are URL prefixes or routes of the server.
 _RESERVED_NAMESPACES = frozenset({"api", "datasets", "spaces", "models", "resolve"})
 
@@ -103,7 +108,7 @@ def is_commit_sha(value: str) -> bool:
 
     Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
     """
-    return bool(_SHA_RE.match(value))
+    return isinstance(value, str) and bool(_SHA_RE.fullmatch(value))
 
 
 def normalize_repo_type(value: Any) -> str:
@@ -129,7 +134,7 @@ def validate_name_part(value: Any, what: str = "name") -> str:
     """
     if not isinstance(value, str) or not value:
         raise HubError(400, f"Invalid repository {what}: it must be a non-empty string")
-    if not _NAME_RE.match(value) or "--" in value or ".." in value or value.endswith(".git"):
+    if not _NAME_RE.fullmatch(value) or "--" in value or ".." in value or value.lower().endswith(".git"):
         raise HubError(
             400,
             f"Invalid repository {what} {value!r}: use 1-96 characters among letters, digits, '.', '_' and '-', "
@@ -149,6 +154,12 @@ def validate_repo_path(value: Any) -> str:
     into a file name (files are stored by content hash), but it refuses them all the same so
     that no repository ever holds a path that would escape a checkout.
 
+    Those rules are git's and the Hub's. These are the course's own, for learners' disks, where
+    a checkout of the repository must not fail or change a file's name: ``.git`` in any letter
+    case (``.GIT/config`` is git's folder on a case-insensitive disk), names ending with a dot or
+    a space, the characters ``< > : " | ? *`` and Windows device names (``CON``, ``aux.txt``,
+    ``COM1``), and paths not in Unicode NFC (macOS and git would see two different names).
+
     Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
     """
     if not isinstance(value, str) or value == "":
@@ -167,14 +178,27 @@ def validate_repo_path(value: Any) -> str:
             raise HubError(400, f"Invalid path {shown!r}: empty path segment")
         if segment in (".", ".."):
             raise HubError(400, f"Invalid path {shown!r}: '.' and '..' segments are not allowed")
-        if segment == ".git":
-            raise HubError(400, f"Invalid path {shown!r}: a '.git' folder cannot be committed")
+        if segment.lower() == ".git":
+            raise HubError(400, f"Invalid path {shown!r}: a '.git' folder cannot be committed (in any letter case)")
+        if segment[-1] in ". ":
+            raise HubError(400, f"Invalid path {shown!r}: a name ending with a dot or a space (Windows drops them)")
+        if _WINDOWS_FORBIDDEN.search(segment):
+            raise HubError(400, f"Invalid path {shown!r}: the characters < > : \" | ? * cannot be in a file name on Windows")
+        if segment.split(".", 1)[0].lower() in _WINDOWS_DEVICES:
+            raise HubError(400, f"Invalid path {shown!r}: {segment.split('.', 1)[0]!r} is a device name on Windows")
         if len(segment.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
             raise HubError(400, f"Invalid path {shown!r}: a segment is longer than {MAX_SEGMENT_BYTES} bytes")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise HubError(400, f"Invalid path {shown!r}: not valid Unicode") from None
+    if not unicodedata.is_normalized("NFC", value):
+        normal = unicodedata.normalize("NFC", value)
+        raise HubError(
+            400,
+            f"Invalid path {shown!r}: not in Unicode normal form NFC (macOS would store {normal[:80]!r}, "
+            "another file to git): commit it under that name",
+        )
     return value
 
 
