@@ -21,6 +21,8 @@ Why nothing is ever lost or half-written:
   another's update;
 * a commit whose body is malformed or cut short never reaches the lock: its staged blobs are
   deleted and the refs are untouched;
+* deleting a repository reclaims the contents no remaining commit references
+  (:meth:`Storage.collect_garbage`), without ever racing a commit in progress;
 * everything lives in ``data_dir``; a restarted server reads it back as it was.
 
 Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
@@ -196,6 +198,41 @@ class StagedBlob:
     tmp_path: Path
 
 
+class _ReadWriteLock:
+    """Many readers or one writer, between the threads of one process (commits read, the collector writes)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
 class Storage:
     """The local Hub's persistent state under one data directory (see the module docstring).
 
@@ -224,6 +261,7 @@ class Storage:
         self.tmp_dir = tmp_root / f"{os.getpid()}-{secrets.token_hex(4)}"
         self.tmp_dir.mkdir()
         self._guard = threading.Lock()
+        self._collect_guard = _ReadWriteLock()
         self._locks: dict[RepoKey, threading.Lock] = {}
         self._commit_cache: OrderedDict[tuple[str, str], Commit] = OrderedDict()
         self._cache_size = 512
@@ -321,6 +359,54 @@ class Storage:
                 finally:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
+    @contextlib.contextmanager
+    def _collection_lock(self, exclusive: bool) -> Iterator[None]:
+        """Shared by commits while they publish blobs and write their manifest; exclusive for :meth:`collect_garbage`.
+
+        A thread lock in this process, plus ``flock`` on ``locks/collect.lock`` for servers sharing the folder.
+        """
+        with self._collect_guard.write() if exclusive else self._collect_guard.read():
+            if fcntl is None:
+                yield
+                return
+            with open(self.locks_dir / "collect.lock", "a+b") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def collect_garbage(self) -> tuple[int, int]:
+        """Delete stored contents that no commit of any repository references; return ``(files, bytes)`` freed.
+
+        Runs after a repository is deleted. It never races a commit: it holds the collection lock
+        exclusively while commits hold it shared from publishing their blobs until their manifest
+        is written, and content a commit has staged is held by a file (or a hard link) in ``tmp/``,
+        which the collector never touches. Used by the local Hub and the tests.
+        """
+        with self._collection_lock(exclusive=True):
+            referenced: set[str] = set()
+            for manifest in self.repos_dir.glob("*/*/*/commits/*.json"):
+                try:
+                    files = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
+                except (OSError, ValueError):  # unreadable: keep everything rather than guess
+                    return 0, 0
+                referenced.update(entry["sha256"] for entry in files.values())
+            freed_files = freed_bytes = 0
+            for blob in self.blobs_dir.glob("*/*"):
+                sha256 = blob.parent.name + blob.name
+                try:
+                    info = blob.stat()
+                except FileNotFoundError:
+                    continue
+                if sha256 in referenced:
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    blob.unlink()
+                    freed_files += 1
+                    freed_bytes += info.st_size
+            return freed_files, freed_bytes
+
     # ------------------------------------------------------------------ blobs
 
     def blob_path(self, sha256: str) -> Path:
@@ -345,9 +431,15 @@ class Storage:
         sha1.update(view)
         entry = FileEntry(sha256=sha256, oid=sha1.hexdigest(), size=size)
         tmp_path = self.tmp_dir / f"blob-{secrets.token_hex(8)}"
-        if self.blob_path(sha256).exists():
-            # Already stored: nothing to write, the commit only references it.
-            return StagedBlob(entry, tmp_path)
+        stored = self.blob_path(sha256)
+        if stored.exists():
+            # Already stored: nothing to write. A hard link in tmp/ holds the content until the commit,
+            # even if the collector removes an unreferenced copy in the meantime (see collect_garbage).
+            try:
+                os.link(stored, tmp_path)
+                return StagedBlob(entry, tmp_path)
+            except OSError:  # gone since, or links not supported: write the bytes below
+                pass
         with open(tmp_path, "wb") as fh:
             fh.write(view)
             fh.flush()
@@ -481,6 +573,7 @@ class Storage:
             for cache_key in [k for k in self._commit_cache if k[0] == prefix]:
                 del self._commit_cache[cache_key]
         shutil.rmtree(grave, ignore_errors=True)
+        self.collect_garbage()
 
     def set_private(self, key: RepoKey, private: bool) -> RepoMeta:
         """Change a repository's visibility.
@@ -694,12 +787,13 @@ class Storage:
                                 400, f"Path conflict: {path!r} needs {'/'.join(parts[:i])!r} to be a folder, "
                                 "but it is a file"
                             )
-                self._publish(staged)
-                commit = self._new_commit(
-                    parent=head_sha, author=author, summary=summary, description=description, files=files
-                )
-                folder = self.repo_dir(key)
-                self._write_json_atomic(folder / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
+                with self._collection_lock(exclusive=False):
+                    self._publish(staged)
+                    commit = self._new_commit(
+                        parent=head_sha, author=author, summary=summary, description=description, files=files
+                    )
+                    folder = self.repo_dir(key)
+                    self._write_json_atomic(folder / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
                 refs["branches"][branch] = commit.id
                 self._write_json_atomic(folder / "refs.json", refs)
                 return commit

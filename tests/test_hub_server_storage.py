@@ -1,0 +1,81 @@
+"""Storage hygiene: deleting repositories frees their unreferenced contents, and nothing else."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from course_utils.hub_server.storage import RepoKey, Storage
+
+pytestmark = pytest.mark.main_env
+
+
+def commit_files(storage: Storage, key: RepoKey, files: dict[str, bytes]) -> None:
+    staged = [storage.stage_blob(content) for content in files.values()]
+    operations = [("add", path, blob.entry) for path, blob in zip(files, staged)]
+    storage.commit(key, "main", operations, staged, summary="add", description="", author="learner")
+
+
+def blobs(storage: Storage) -> set[str]:
+    return {p.parent.name + p.name for p in storage.blobs_dir.glob("*/*")}
+
+
+def test_deleting_a_repository_frees_what_only_it_referenced(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "data", fsync=False)
+    mine, theirs = RepoKey("model", "learner", "mine"), RepoKey("model", "learner", "theirs")
+    for key in (mine, theirs):
+        storage.create_repo(key, private=False, author="learner")
+    commit_files(storage, mine, {"own.bin": b"only mine" * 1000, "shared.txt": b"in both"})
+    commit_files(storage, theirs, {"shared.txt": b"in both"})
+    own = storage.stage_blob(b"only mine" * 1000).entry.sha256
+    shared = storage.stage_blob(b"in both").entry.sha256
+    assert {own, shared} <= blobs(storage)
+
+    storage.delete_repo(mine)
+    assert own not in blobs(storage), "contents only the deleted repository referenced are freed"
+    assert shared in blobs(storage), "contents another repository references stay"
+    head = storage.resolve(theirs, "main")
+    assert storage.blob_path(head.files["shared.txt"].sha256).read_bytes() == b"in both"
+    assert storage.collect_garbage() == (0, 0), "nothing left to free"
+
+
+def test_content_staged_by_a_commit_survives_a_collection_in_between(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "data", fsync=False)
+    old, new = RepoKey("model", "learner", "old"), RepoKey("model", "learner", "new")
+    for key in (old, new):
+        storage.create_repo(key, private=False, author="learner")
+    commit_files(storage, old, {"weights.bin": b"same bytes" * 500})
+    staged = storage.stage_blob(b"same bytes" * 500)  # already stored: reused, not written again
+    storage.delete_repo(old)  # no commit references it any more: the collector removes the stored copy
+    storage.commit(new, "main", [("add", "weights.bin", staged.entry)], [staged], summary="s", description="", author="learner")
+    head = storage.resolve(new, "main")
+    assert storage.blob_path(head.files["weights.bin"].sha256).read_bytes() == b"same bytes" * 500
+
+
+def test_commits_and_collections_at_once_lose_nothing(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "data", fsync=False)
+    keeper = RepoKey("model", "learner", "keeper")
+    storage.create_repo(keeper, private=False, author="learner")
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            for i in range(15):
+                doomed = RepoKey("model", "learner", f"doomed-{i}")
+                storage.create_repo(doomed, private=False, author="learner")
+                commit_files(storage, doomed, {"f.bin": b"shared content", "g.bin": f"own {i}".encode()})
+                storage.delete_repo(doomed)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    for i in range(15):
+        commit_files(storage, keeper, {f"f{i}.bin": b"shared content"})
+    thread.join()
+    assert not errors
+    head = storage.resolve(keeper, "main")
+    for path, entry in head.files.items():
+        assert storage.blob_path(entry.sha256).exists(), path
