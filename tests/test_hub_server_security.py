@@ -344,3 +344,16 @@ def test_the_data_folder_is_private_to_the_servers_user(hub):
     import stat
 
     assert stat.S_IMODE(hub.data_dir.stat().st_mode) == 0o700
+
+
+def test_paths_info_answers_a_bounded_number_of_paths(hub, hub_api):
+    import time
+
+    hub_api.create_repo("many")
+    ok = [f"f{i}.txt" for i in range(1000)]
+    start = time.monotonic()
+    status, _, body = raw_request(hub, "POST", f"/api/models/{hub.user}/many/paths-info/main", {"paths": ok, "expand": True})
+    assert status == 200 and body == []  # none of them exists: an empty answer, quickly
+    status, _, body = raw_request(hub, "POST", f"/api/models/{hub.user}/many/paths-info/main", {"paths": ok + ["one.txt"], "expand": True})
+    assert status == 400 and "At most 1000 paths" in json.dumps(body)
+    assert time.monotonic() - start < 10

@@ -79,3 +79,34 @@ def test_commits_and_collections_at_once_lose_nothing(tmp_path: Path) -> None:
     head = storage.resolve(keeper, "main")
     for path, entry in head.files.items():
         assert storage.blob_path(entry.sha256).exists(), path
+
+
+def test_a_blob_that_cannot_be_written_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    storage = Storage(tmp_path / "data", fsync=False)
+    real_open = builtins.open
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            self.handle.write(bytes(data)[:10])
+            raise OSError(28, "No space left on device")
+
+    def open_full(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        return FullDisk(handle) if "w" in mode and "blob-" in str(path) else handle
+
+    monkeypatch.setattr(builtins, "open", open_full)
+    with pytest.raises(OSError, match="No space left"):
+        storage.stage_blob(b"x" * 1000)
+    monkeypatch.setattr(builtins, "open", real_open)
+    assert list(storage.tmp_dir.iterdir()) == []

@@ -180,6 +180,8 @@ def _front_matter(text: str) -> str | None:
     return (match.group(1) or "") if match else None
 
 
+#: Paths one paths-info request may ask about (ours; huggingface_hub asks about a few at a time).
+MAX_PATHS_INFO = 1000
 #: A card's metadata block may hold this many bytes...
 MAX_YAML_BYTES = 256 * 1024
 #: ...and this many values once its aliases are expanded (a few aliases nested a few times expand to
@@ -634,6 +636,9 @@ class HubApp:
             expand = _flag(form, "expand")
         if not isinstance(paths, list):
             raise HubError(400, "'paths' must be a list")
+        if len(paths) > MAX_PATHS_INFO:
+            # With expand, each path walks the history: the work of one request, anonymous or not, stays bounded.
+            raise HubError(400, f"At most {MAX_PATHS_INFO} paths per paths-info request ({len(paths)} sent): split them")
         commit = self.storage.resolve(key, validate_revision(revision))
         wanted = [validate_repo_path(p.strip("/") if isinstance(p, str) else p) for p in paths]
         return Response.json(self._entries(key, commit, wanted, commit.directories(), expand))

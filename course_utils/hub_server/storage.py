@@ -440,11 +440,16 @@ class Storage:
                 return StagedBlob(entry, tmp_path)
             except OSError:  # gone since, or links not supported: write the bytes below
                 pass
-        with open(tmp_path, "wb") as fh:
-            fh.write(view)
-            fh.flush()
-            if self.fsync:
-                os.fsync(fh.fileno())
+        try:
+            with open(tmp_path, "wb") as fh:
+                fh.write(view)
+                fh.flush()
+                if self.fsync:
+                    os.fsync(fh.fileno())
+        except BaseException:  # a full disk, say: the half-written file must not stay until the next start
+            with contextlib.suppress(FileNotFoundError):
+                tmp_path.unlink()
+            raise
         return StagedBlob(entry, tmp_path)
 
     @staticmethod
