@@ -12,7 +12,8 @@ unmodified ``huggingface_hub`` client, ``transformers`` and ``datasets`` talk to
 >>> hub.stop()
 
 Modules: :mod:`.server` (HTTP, :class:`LocalHub`), :mod:`.app` (the Hub routes),
-:mod:`.storage` (blobs, commits, refs on disk), :mod:`.auth` (token and namespaces),
+:mod:`.storage` (blobs, commits, refs on disk), :mod:`.auth` (tokens and namespaces),
+:mod:`.accounts` (learner accounts of a classroom),
 :mod:`.validation` (names, paths, errors), :mod:`.body` (bounded request bodies),
 :mod:`.datasets_upload` (:func:`upload_dataset_dict`, since ``DatasetDict.push_to_hub`` needs LFS/Xet).
 
@@ -21,6 +22,7 @@ Used in notebooks/03_hub.ipynb and the tests.
 
 from __future__ import annotations
 
+from .accounts import Accounts, AccountsError
 from .auth import Identity, TokenAuth
 from .datasets_upload import upload_dataset_dict
 from .server import DEFAULT_USER, LocalHub, generate_token
@@ -28,6 +30,8 @@ from .storage import Storage
 from .validation import HubError
 
 __all__ = [
+    "Accounts",
+    "AccountsError",
     "DEFAULT_USER",
     "HubError",
     "Identity",
