@@ -1,7 +1,7 @@
 """The website: built with warnings as errors, every internal link resolves, and a real browser sees it whole.
 
 The site is built once per session by scripts/build_site.py in the docs environment (``./course
-setup`` makes ``.venvs/docs``), from the executed notebooks (``build/smoke/notebooks`` after
+test`` and ``./course docs`` make ``.venvs/docs``), from the executed notebooks (``build/smoke/notebooks`` after
 ``./course run``, else the committed ones). The browser check (scripts/check_site.py) needs Debian's
 ``chromium`` and ``chromium-driver``: without them the browser test is skipped with what to install,
 except under CI (``CI`` set), where it fails.
@@ -33,7 +33,7 @@ SOLUTIONS = sorted(p.stem for p in (ROOT / "notebooks" / "solutions").glob("[0-9
 def docs_python() -> Path:
     python = Path(sys.prefix).parent / "docs" / "bin" / "python"
     if not python.is_file():
-        pytest.skip("the docs environment is missing: ./course setup builds it (./course test does)")
+        pytest.skip("the docs environment is missing: ./course docs or ./course test builds it")
     return python
 
 
