@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from course_utils.assets import file_sha256
 from course_utils.profiles import STANDIN, all_assets
 
 MANIFEST = "course-manifest.json"
@@ -78,14 +79,6 @@ def full_profile_assets() -> list[Asset]:
 # ------------------------------------------------------------------------------------ hashing
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def git_oid_of(path: Path) -> str:
     """The git object id of a file (``sha1("blob <size>\\0" + content)``), as the Hub lists regular files."""
     digest = hashlib.sha1(b"blob %d\x00" % path.stat().st_size)
@@ -115,7 +108,7 @@ def _remove_damaged(cache: Path, asset: Asset, revision: str, tree: dict[str, An
             continue
         lfs = getattr(entry, "lfs", None)
         expected = lfs.sha256 if lfs else entry.blob_id
-        actual = sha256_of(local) if lfs else git_oid_of(local)
+        actual = file_sha256(local) if lfs else git_oid_of(local)
         if actual != expected:
             log(f"  {asset.repo_id}: {path} is damaged; downloading it again")
             target = local.resolve()
@@ -224,11 +217,11 @@ def _prepare_dataset(cache: Path, asset: Asset, previous: list[dict[str, Any]], 
 
 
 def _intact(path: Path, expected: dict[str, Any]) -> bool:
-    return path.is_file() and path.stat().st_size == expected["size"] and sha256_of(path) == expected["sha256"]
+    return path.is_file() and path.stat().st_size == expected["size"] and file_sha256(path) == expected["sha256"]
 
 
 def _describe(path: Path, name: str) -> dict[str, Any]:
-    return {"path": name, "size": path.stat().st_size, "sha256": sha256_of(path)}
+    return {"path": name, "size": path.stat().st_size, "sha256": file_sha256(path)}
 
 
 def _version(package: str) -> str:

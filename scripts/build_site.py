@@ -27,22 +27,17 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from course_utils.environments import course_notebooks  # noqa: E402
+from course_utils.headline import headline_of  # noqa: E402
 from course_utils.repository import colab_url  # noqa: E402
-
-HEADLINE_TAG = "headline"
-
-
-def lessons_in(folder: Path) -> list[Path]:
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-
 
 def choose_source(explicit: Path | None) -> Path:
     if explicit is not None:
         return explicit
     committed = ROOT / "notebooks"
     executed = ROOT / "build" / "smoke" / "notebooks"
-    wanted = {p.relative_to(committed) for p in lessons_in(committed) + lessons_in(committed / "solutions")}
-    have = {p.relative_to(executed) for p in lessons_in(executed) + lessons_in(executed / "solutions")} if executed.is_dir() else set()
+    wanted = {p.relative_to(committed) for p in course_notebooks(committed)}
+    have = {p.relative_to(executed) for p in course_notebooks(executed)}
     return executed if wanted and wanted <= have else committed
 
 
@@ -53,17 +48,6 @@ def title_of(nb: nbformat.NotebookNode) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     raise SystemExit("every notebook starts with a '# title' markdown cell")
-
-
-def headline_of(nb: nbformat.NotebookNode) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "code" and HEADLINE_TAG in cell.metadata.get("tags", []):
-            for output in cell.get("outputs", []):
-                text = output.get("text") or output.get("data", {}).get("text/plain", "")
-                lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-                if lines:
-                    return lines[0]
-    return ""
 
 
 def execution_note(nb: nbformat.NotebookNode, name: str) -> str:
@@ -111,14 +95,14 @@ def stage(source: Path, staging: Path, url: str) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(ROOT / "site", staging)
     rows, toctree, solutions = [], [], []
-    for folder, entries in ((source, toctree), (source / "solutions", solutions)):
-        for path in lessons_in(folder):
-            relative = path.relative_to(source)
-            nb = stage_notebook(path, relative, staging, url)
-            entries.append(f"notebooks/{relative.with_suffix('').as_posix()}")
-            if folder == source:
-                env = nb.metadata.get("course", {}).get("environment", "")
-                rows.append((f"notebooks/{relative.as_posix()}", title_of(nb), env, headline_of(nb)))
+    for path in course_notebooks(source):
+        relative = path.relative_to(source)
+        nb = stage_notebook(path, relative, staging, url)
+        lesson = path.parent == source
+        (toctree if lesson else solutions).append(f"notebooks/{relative.with_suffix('').as_posix()}")
+        if lesson:
+            env = nb.metadata.get("course", {}).get("environment", "")
+            rows.append((f"notebooks/{relative.as_posix()}", title_of(nb), env, headline_of(nb)))
     index = staging / "index.md"
     text = index.read_text(encoding="utf-8")
     text = text.replace("<!-- notebooks -->", landing_table(rows))

@@ -30,9 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course_utils.environments import KERNELS, course_notebooks, notebook_environment  # noqa: E402
+from course_utils.headline import headline_of  # noqa: E402,F401  (also used by the tests through this module)
 from course_utils.profiles import PROFILE_ENV_VAR, UnknownProfileError, active_profile  # noqa: E402
-
-HEADLINE_TAG = "headline"
 
 
 @dataclass
@@ -43,19 +42,6 @@ class Result:
     seconds: float
     headline: str
     error: str = ""  # a failure's whole message, in plain text
-
-
-def headline_of(nb: nbformat.NotebookNode) -> str:
-    """First line of text printed by the cell tagged ``headline`` (empty when there is none)."""
-    for cell in nb.cells:
-        if cell.cell_type != "code" or HEADLINE_TAG not in cell.get("metadata", {}).get("tags", []):
-            continue
-        for output in cell.get("outputs", []):
-            text = output.get("text") or output.get("data", {}).get("text/plain", "")
-            lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-            if lines:
-                return lines[0]
-    return ""
 
 
 def clean_metadata(nb: nbformat.NotebookNode) -> None:
