@@ -1,27 +1,34 @@
 """A classroom on one local Hub: learners pushing and pulling at once, with idle connections held open.
 
     python benchmarks/classroom.py [--learners 30] [--idle 1000] [--mb 3] [--fd-limit 1024]
+                                   [--big 4] [--big-mb 300] [--servers current,baseline] [--baseline-rev REV]
 
 Starts the local Hub as its own process (``python -m course_utils.hub_server``), with the open-file
 limit a learner's laptop typically has (``--fd-limit``) and an account per learner. Then, at once:
-``--idle`` connections are opened and held without sending a request (a room's browsers and
-stalled clients), and each learner, in a thread with the real ``huggingface_hub`` client and their
-own token, creates a repository, uploads a model folder of ``--mb`` MB and downloads three other
-learners' repositories. Measures the success rate of those operations, their p50 / p95 latency,
-and the server's peak memory (``VmHWM``). Prints the figures and writes them to
-``benchmarks/results/classroom.json`` (issue 13 compares this server with the next one, in the
-same run, with the same script).
+``--idle`` connections are opened from their own address (``--idle-from``, one machine of the room)
+and held without sending a request, reopened whenever the server closes them; and each learner,
+in a thread with the real ``huggingface_hub`` client and their own token, creates a repository,
+uploads a model folder of ``--mb`` MB and downloads three other learners' repositories. Then
+``--big`` uploads of ``--big-mb`` MB each run at once. Measures the success rate of those
+operations, their p50 / p95 latency, and the server's peak memory (``VmHWM``) after the room and
+after the large uploads.
+
+Each server of ``--servers`` runs the same script: ``current`` is this checkout, ``baseline`` the
+package at ``--baseline-rev`` (taken with ``git archive``; by default the last commit with the
+standard library's ``http.server`` layer). Prints the figures and writes them to
+``benchmarks/results/classroom.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import resource
 import socket
-import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -38,19 +45,28 @@ from results_file import write_results  # noqa: E402
 from course_utils.hub_server.accounts import Accounts  # noqa: E402
 
 
-def start_server(data: Path, fd_limit: int) -> tuple[subprocess.Popen[str], str]:
+def start_server(data: Path, fd_limit: int, package_root: Path) -> tuple[subprocess.Popen[str], str]:
     def limit_files() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
     process = subprocess.Popen(
         [sys.executable, "-m", "course_utils.hub_server", "--data-dir", str(data), "--port", "0", "--no-fsync"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=limit_files,
+        cwd=package_root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=limit_files,
+        env={**os.environ, "PYTHONPATH": str(package_root)},
     )
     assert process.stdout is not None
     for line in process.stdout:
         if " at http://" in line:
             return process, line.rsplit(" at ", 1)[1].strip()
     raise RuntimeError("the server did not start")
+
+
+def baseline_package(rev: str, into: Path) -> Path:
+    """``course_utils`` as it was at ``rev``, unpacked into ``into``."""
+    archive = subprocess.run(["git", "archive", rev, "course_utils"], cwd=ROOT, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -74,18 +90,55 @@ def wait_until_accepted(pid: int, count: int, seconds: float = 30.0) -> int:
     return held
 
 
-def hold_idle(url: str, count: int, stop: threading.Event, opened: list[int]) -> None:
-    host, port = url.removeprefix("http://").split(":")
-    sockets = []
-    for _ in range(count):
-        try:
-            sockets.append(socket.create_connection((host, int(port)), timeout=5))
-        except OSError:
-            break
-    opened.append(len(sockets))
-    stop.wait()
-    for sock in sockets:
-        sock.close()
+class IdleHolder(threading.Thread):
+    """Keeps ``count`` connections open from ``source`` without sending anything, reopening closed ones every second."""
+
+    def __init__(self, url: str, count: int, source: str) -> None:
+        super().__init__(daemon=True)
+        host, port = url.removeprefix("http://").split(":")
+        self.address = (host, int(port))
+        self.count = count
+        self.source = source
+        self.stop = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.opened = self.closed_by_server = self.most_open = 0
+
+    def _open(self) -> None:
+        while len(self.sockets) < self.count and not self.stop.is_set():
+            try:
+                sock = socket.create_connection(self.address, timeout=5, source_address=(self.source, 0))
+            except OSError:
+                return
+            sock.setblocking(False)
+            self.sockets.append(sock)
+            self.opened += 1
+
+    def _prune(self) -> None:
+        alive = []
+        for sock in self.sockets:
+            try:
+                sock.recv(65536)  # an answer (a 503) or the end of the stream: the server let go
+                gone = True
+            except BlockingIOError:
+                gone = False
+            except OSError:
+                gone = True
+            if gone:
+                sock.close()
+                self.closed_by_server += 1
+            else:
+                alive.append(sock)
+        self.sockets = alive
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self._prune()
+            self.most_open = max(self.most_open, len(self.sockets))
+            self._open()
+            self.most_open = max(self.most_open, len(self.sockets))
+            self.stop.wait(1.0)
+        for sock in self.sockets:
+            sock.close()
 
 
 def timed(results: list[tuple[str, bool, float, str]], kind: str, action) -> None:
@@ -125,56 +178,21 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--learners", type=int, default=30)
-    parser.add_argument("--idle", type=int, default=1000, help="connections held open without a request")
-    parser.add_argument("--mb", type=float, default=3.0, help="size of each learner's model file")
-    parser.add_argument("--fd-limit", type=int, default=1024, help="the server's open-file limit")
-    parser.add_argument("--output", type=Path, default=HERE / "results" / "classroom.json")
-    args = parser.parse_args(argv)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this process holds the idle connections
+def big_upload(name: str, token: str, url: str, mb: float, scratch: Path, results: list) -> None:
+    from huggingface_hub import HfApi
 
-    with tempfile.TemporaryDirectory(prefix="classroom-") as tmp:
-        scratch = Path(tmp)
-        names = [f"learner{i:02d}" for i in range(args.learners)]
-        accounts = Accounts(scratch / "data")
-        tokens = {name: accounts.add_user(name) for name in names}
-        # A request the server never answers fails after 20 s instead of hanging the room.
-        os.environ.update(HF_HUB_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_ETAG_TIMEOUT="20",
-                          HF_HUB_DOWNLOAD_TIMEOUT="20")
-        server, url = start_server(scratch / "data", args.fd_limit)
-        stop, opened = threading.Event(), []
-        idle = threading.Thread(target=hold_idle, args=(url, args.idle, stop, opened))
-        results: list[tuple[str, bool, float, str]] = []
-        start = time.monotonic()
-        try:
-            idle.start()
-            accepted = wait_until_accepted(server.pid, args.idle)  # the idle connections are in before the room starts
-            uploaded = threading.Barrier(len(names))
-            with ThreadPoolExecutor(max_workers=args.learners) as pool:
-                for i, name in enumerate(names):
-                    others = [names[(i + k) % len(names)] for k in (1, 2, 3) if len(names) > k]
-                    pool.submit(learner, name, tokens[name], url, others, args.mb, scratch / "learners", results, uploaded)
-            elapsed = time.monotonic() - start
-            peak = peak_memory_mb(server.pid)
-        finally:
-            stop.set()
-            idle.join()
-            server.terminate()
-            server.wait(timeout=30)
+    api = HfApi(endpoint=url, token=token)
+    path = scratch / f"{name}-big.bin"
+    with open(path, "wb") as fh:
+        for _ in range(int(mb)):
+            fh.write(os.urandom(1_000_000))
+    timed(results, "big_upload", lambda: api.upload_file(path_or_fileobj=str(path), path_in_repo="big.bin", repo_id=f"{name}/model"))
+    path.unlink()
 
+
+def summary(results: list[tuple[str, bool, float, str]]) -> dict:
     kinds = sorted({kind for kind, *_ in results})
-    figures = {
-        "server": "http.server (ThreadingHTTPServer), a thread per connection",
-        "learners": args.learners,
-        "idle_connections_asked": args.idle,
-        "idle_connections_opened": opened[0] if opened else 0,
-        "idle_connections_accepted_by_the_server": accepted,
-        "server_fd_limit": args.fd_limit,
-        "model_mb": args.mb,
-        "seconds": round(elapsed, 1),
+    return {
         "operations": len(results),
         "success_rate": round(sum(ok for _, ok, *_ in results) / max(1, len(results)), 4),
         "latency_s": {
@@ -185,16 +203,103 @@ def main(argv: list[str] | None = None) -> int:
             }
             for kind in kinds
         },
-        "server_peak_memory_mb": round(peak, 1),
-        "errors": sorted({error for *_, error in results if error})[:10],
+        "errors": sorted({error for *_, error in results if error})[:6],
     }
-    result = write_results(args.output, "classroom", figures)
-    for key in ("learners", "idle_connections_opened", "idle_connections_accepted_by_the_server", "server_fd_limit", "seconds", "success_rate", "server_peak_memory_mb"):
-        print(f"{key}: {result[key]}")
-    for kind, figure in result["latency_s"].items():
-        print(f"{kind}: p50 {figure['p50']} s, p95 {figure['p95']} s, {figure['failed']} failed")
-    for error in result["errors"]:
-        print("error:", error)
+
+
+def run_room(args: argparse.Namespace, package_root: Path, scratch: Path) -> dict:
+    names = [f"learner{i:02d}" for i in range(args.learners)]
+    accounts = Accounts(scratch / "data")
+    tokens = {name: accounts.add_user(name) for name in names}
+    server, url = start_server(scratch / "data", args.fd_limit, package_root)
+    holder = IdleHolder(url, args.idle, args.idle_from)
+    results: list[tuple[str, bool, float, str]] = []
+    big_results: list[tuple[str, bool, float, str]] = []
+    start = time.monotonic()
+    try:
+        holder.start()
+        accepted = wait_until_accepted(server.pid, args.idle, seconds=15)  # the idle connections are in before the room starts
+        uploaded = threading.Barrier(len(names))
+        with ThreadPoolExecutor(max_workers=args.learners) as pool:
+            for i, name in enumerate(names):
+                others = [names[(i + k) % len(names)] for k in (1, 2, 3) if len(names) > k]
+                pool.submit(learner, name, tokens[name], url, others, args.mb, scratch / "learners", results, uploaded)
+        elapsed = time.monotonic() - start
+        peak_room = peak_memory_mb(server.pid)
+        big_start = time.monotonic()
+        if args.big:
+            with ThreadPoolExecutor(max_workers=args.big) as pool:
+                for name in names[: args.big]:
+                    pool.submit(big_upload, name, tokens[name], url, args.big_mb, scratch, big_results)
+        big_elapsed = time.monotonic() - big_start
+        peak_big = peak_memory_mb(server.pid)
+    finally:
+        holder.stop.set()
+        holder.join()
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "idle_connections_opened": holder.opened,
+        "idle_connections_most_open_at_once": holder.most_open,
+        "idle_connections_closed_or_refused_by_the_server": holder.closed_by_server,
+        "server_open_files_taken_by_idle_connections_before_the_room": accepted,
+        "room_seconds": round(elapsed, 1),
+        "room": summary(results),
+        "server_peak_memory_mb_after_the_room": round(peak_room, 1),
+        "big_uploads_seconds": round(big_elapsed, 1),
+        "big_uploads": summary(big_results),
+        "server_peak_memory_mb_with_big_uploads": round(peak_big, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument("--idle", type=int, default=1000, help="connections held open without a request")
+    parser.add_argument("--idle-from", default="127.0.0.2", help="the address the idle connections come from")
+    parser.add_argument("--mb", type=float, default=3.0, help="size of each learner's model file")
+    parser.add_argument("--big", type=int, default=4, help="large uploads at once after the room")
+    parser.add_argument("--big-mb", type=float, default=300.0, help="size of each large upload")
+    parser.add_argument("--fd-limit", type=int, default=1024, help="the server's open-file limit")
+    parser.add_argument("--servers", default="current,baseline", help="which servers to run, in order")
+    parser.add_argument("--baseline-rev", default="7b02604", help="the commit whose server is the baseline")
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "classroom.json")
+    args = parser.parse_args(argv)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this process holds the idle connections
+    # A request the server never answers fails after 20 s instead of hanging the room.
+    os.environ.update(HF_HUB_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_ETAG_TIMEOUT="20",
+                      HF_HUB_DOWNLOAD_TIMEOUT="20")
+    servers: dict[str, dict] = {}
+    for which in args.servers.split(","):
+        with tempfile.TemporaryDirectory(prefix="classroom-") as tmp:
+            scratch = Path(tmp)
+            if which == "current":
+                package_root, label = ROOT, "Hypercorn + Starlette, connection and request caps, streamed bodies"
+            elif which == "baseline":
+                package_root = baseline_package(args.baseline_rev, scratch / "baseline")
+                label = f"http.server (ThreadingHTTPServer), a thread per connection (commit {args.baseline_rev})"
+            else:
+                parser.error(f"unknown server {which!r}: current or baseline")
+            print(f"== {which}: {label}", flush=True)
+            figures = run_room(args, package_root, scratch)
+            servers[which] = {"server": label, **figures}
+            print(f"room: {figures['room']['success_rate']:.1%} of {figures['room']['operations']} operations, "
+                  f"{figures['room_seconds']} s; peak {figures['server_peak_memory_mb_after_the_room']} MB", flush=True)
+            for kind, figure in figures["room"]["latency_s"].items():
+                print(f"  {kind}: p50 {figure['p50']} s, p95 {figure['p95']} s, {figure['failed']} failed")
+            print(f"big uploads: {figures['big_uploads']['success_rate']:.1%} of {figures['big_uploads']['operations']}, "
+                  f"{figures['big_uploads_seconds']} s; peak {figures['server_peak_memory_mb_with_big_uploads']} MB", flush=True)
+            print(f"idle connections: {figures['idle_connections_opened']} opened, at most "
+                  f"{figures['idle_connections_most_open_at_once']} open at once, "
+                  f"{figures['idle_connections_closed_or_refused_by_the_server']} closed or refused by the server")
+            for error in figures["room"]["errors"] + figures["big_uploads"]["errors"]:
+                print("  error:", error)
+    write_results(args.output, "classroom", {
+        "learners": args.learners, "idle_connections_asked": args.idle, "idle_from": args.idle_from,
+        "server_fd_limit": args.fd_limit, "model_mb": args.mb, "big_uploads": args.big, "big_upload_mb": args.big_mb,
+        "servers": servers,
+    })
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     return 0
 

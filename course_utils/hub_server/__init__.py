@@ -3,7 +3,7 @@
 Learners without an account, offline classrooms and the project's CI get a Hub that the real,
 unmodified ``huggingface_hub`` client, ``transformers`` and ``datasets`` talk to through
 ``HF_ENDPOINT``: create repositories, upload, commit, tag, download, ``from_pretrained``,
-``push_to_hub``, ``load_dataset``. Standard library only; state lives in one data directory.
+``push_to_hub``, ``load_dataset``. HTTP through Hypercorn and Starlette; state lives in one data directory.
 
 >>> from course_utils.hub_server import LocalHub        # doctest: +SKIP
 >>> hub = LocalHub("hub-data").start()
@@ -11,7 +11,8 @@ unmodified ``huggingface_hub`` client, ``transformers`` and ``datasets`` talk to
 {'HF_ENDPOINT': 'http://127.0.0.1:40123', 'HF_TOKEN': 'hf_local_...'}
 >>> hub.stop()
 
-Modules: :mod:`.server` (HTTP, :class:`LocalHub`), :mod:`.app` (the Hub routes),
+Modules: :mod:`.server` (HTTP server, :class:`LocalHub`), :mod:`.asgi` (the ASGI application,
+its limits and deadlines), :mod:`.app` (the Hub routes),
 :mod:`.storage` (blobs, commits, refs on disk), :mod:`.auth` (tokens and namespaces),
 :mod:`.accounts` (learner accounts of a classroom),
 :mod:`.validation` (names, paths, errors), :mod:`.body` (bounded request bodies),
@@ -23,6 +24,7 @@ Used in notebooks/03_hub.ipynb and the tests.
 from __future__ import annotations
 
 from .accounts import Accounts, AccountsError
+from .asgi import ServerLimits
 from .auth import Identity, TokenAuth
 from .datasets_upload import upload_dataset_dict
 from .server import DEFAULT_USER, LocalHub, generate_token
@@ -36,6 +38,7 @@ __all__ = [
     "HubError",
     "Identity",
     "LocalHub",
+    "ServerLimits",
     "Storage",
     "TokenAuth",
     "generate_token",

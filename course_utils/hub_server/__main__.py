@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .accounts import Accounts, AccountsError
+from .asgi import ServerLimits
 from .server import DEFAULT_USER, LocalHub, generate_token
 
 
@@ -45,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-commit-mb", type=int, default=1024, help="largest commit body in MiB (default: 1024)")
     parser.add_argument("--no-fsync", action="store_true", help="skip fsync (faster; a power cut may lose recent commits)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per request on stderr")
+    room = parser.add_argument_group("limits for a room of learners (answered 503 with Retry-After when reached)")
+    defaults = ServerLimits()
+    room.add_argument("--max-connections", type=int, default=defaults.max_connections,
+                      help=f"open connections in all (default: {defaults.max_connections}, at most half the open-file limit)")
+    room.add_argument("--max-connections-per-client", type=int, default=defaults.max_connections_per_client,
+                      help=f"open connections from one address (default: {defaults.max_connections_per_client})")
+    room.add_argument("--max-requests", type=int, default=defaults.max_requests,
+                      help=f"requests handled at once (default: {defaults.max_requests})")
+    room.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout,
+                      help=f"seconds a connection may take to send a request head, or stay idle (default: {defaults.idle_timeout:g})")
+    room.add_argument("--body-timeout", type=float, default=defaults.body_timeout,
+                      help=f"seconds a request body may take, plus 1 s per {defaults.min_upload_rate // 1024} KiB received "
+                           f"(default: {defaults.body_timeout:g})")
     return parser
 
 
@@ -106,9 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     token = args.token or os.environ.get("COURSE_HUB_TOKEN") or generate_token()
     try:
+        limits = ServerLimits(
+            max_connections=args.max_connections, max_connections_per_client=args.max_connections_per_client,
+            max_requests=args.max_requests, idle_timeout=args.idle_timeout, body_timeout=args.body_timeout,
+        )
         hub = LocalHub(
             args.data_dir, host=args.host, port=args.port, token=token, user=args.user, orgs=args.org,
             max_commit_bytes=args.max_commit_mb << 20, verbose=args.verbose, fsync=not args.no_fsync,
+            server_limits=limits,
         )
         hub.start()
     except (OSError, ValueError) as exc:

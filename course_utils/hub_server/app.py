@@ -174,6 +174,99 @@ def _b64decode(data: bytes | memoryview | str) -> bytes:
         raise HubError(400, f"Invalid base64 content: {exc}") from None
 
 
+#: A commit line longer than this that starts like the client's base64 file line is streamed to
+#: disk as it arrives (memory stays bounded whatever the file's size).
+_STREAM_LINE = 1 << 20
+#: Other commit lines (headers, deletions, non-base64 files) must be at most this long.
+_MAX_LINE = 16 << 20
+
+
+class _CommitLines:
+    """The lines of an NDJSON commit body, with long base64 file lines streamed rather than held."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buf = bytearray()
+        self._eof = False
+
+    def _fill(self) -> bool:
+        if self._eof:
+            return False
+        chunk = next(self._chunks, b"")
+        if not chunk:
+            self._eof = True
+            return False
+        self._buf += chunk
+        return True
+
+    def next(self) -> bytes | tuple[str, bytes] | None:
+        """A whole line; or ``("file", prefix)`` for a long file line whose content comes next; ``None`` at the end."""
+        scanned = 0
+        while True:
+            newline = self._buf.find(b"\n", scanned)
+            if newline >= 0:
+                line = bytes(self._buf[:newline])
+                del self._buf[: newline + 1]
+                return line
+            scanned = len(self._buf)
+            if scanned > _STREAM_LINE:
+                for prefix in _FAST_FILE_PREFIXES:
+                    if self._buf.startswith(prefix):
+                        del self._buf[: len(prefix)]
+                        return ("file", prefix)
+                if scanned > _MAX_LINE:
+                    raise HubError(
+                        400,
+                        f"A commit line is longer than {human_bytes(_MAX_LINE)} and is not a base64 file line: "
+                        "send large files as {\"key\": \"file\", \"value\": {\"content\": ...}} (the huggingface_hub client does)",
+                    )
+            if not self._fill():
+                if self._buf:
+                    line = bytes(self._buf)
+                    self._buf.clear()
+                    return line
+                return None
+
+    def content(self) -> Iterator[bytes]:
+        """The file's base64 text, in pieces, up to (not including) its closing quote."""
+        while True:
+            quote = self._buf.find(b'"')
+            if quote >= 0:
+                piece = bytes(self._buf[:quote])
+                del self._buf[:quote]
+                if piece:
+                    yield piece
+                return
+            if self._buf:
+                piece = bytes(self._buf)
+                self._buf.clear()
+                yield piece
+            if not self._fill():
+                raise HubError(400, "The commit body ends inside a file's content")
+
+    def rest_of_line(self) -> bytes:
+        """The rest of a streamed file line (path, encoding): short."""
+        line = self.next()
+        if not isinstance(line, bytes) or len(line) > _STREAM_LINE:
+            raise HubError(400, "A file line's path and encoding must follow its content on the same line")
+        return line
+
+
+def _b64_pieces(text: Iterator[bytes]) -> Iterator[bytes]:
+    """Decode base64 arriving in pieces of any length (4-character groups are decoded as they complete)."""
+    carry = b""
+    for piece in text:
+        if b"\\" in piece:
+            raise HubError(400, "Invalid base64 content: a file's content must be plain base64, without escapes")
+        data = carry + piece if carry else piece
+        cut = len(data) - len(data) % 4
+        carry = data[cut:]
+        if cut:
+            yield _b64decode(data[:cut])
+    if carry:
+        raise HubError(400, "Invalid base64 content: its length is not a multiple of 4")
+
+
 def _front_matter(text: str) -> str | None:
     """The YAML block between leading ``---`` lines of a README, if any."""
     match = re.match(r"\A\s*---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", text, re.DOTALL)
@@ -742,8 +835,26 @@ class HubApp:
         staged: list[StagedBlob] = []
         operations: list[tuple[str, str, FileEntry | None]] = []
         header: dict[str, Any] | None = None
+        lines = _CommitLines(req.body.chunks(self.limits.max_commit_bytes))
+        number = 0
         try:
-            for number, line in enumerate(req.body.iter_lines(self.limits.max_commit_bytes), start=1):
+            while (line := lines.next()) is not None:
+                number += 1
+                if isinstance(line, tuple):
+                    if header is None:
+                        raise HubError(400, "The first commit line must be the header")
+                    blob = self.storage.stage_stream(_b64_pieces(lines.content()))
+                    staged.append(blob)
+                    rest = lines.rest_of_line()
+                    try:
+                        streamed: Any = json.loads(line[1] + rest)
+                    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                        raise HubError(400, f"Malformed commit line {number}: {exc}") from None
+                    value = streamed.get("value") if isinstance(streamed, dict) else None
+                    if not isinstance(value, dict) or str(value.get("encoding", "base64")).lower() != "base64":
+                        raise HubError(400, f"Commit line {number}: file content must be a base64 string")
+                    operations.append(("add", validate_repo_path(value.get("path")), blob.entry))
+                    continue
                 if not line.strip():
                     continue
                 try:

@@ -71,14 +71,19 @@ class Body:
     Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
     """
 
-    def __init__(self, stream: ReadableStream, headers: Headers) -> None:
+    def __init__(self, stream: ReadableStream, headers: Headers, *, framed: bool = True) -> None:
         self._stream = stream
         self.read_bytes = 0
         self._chunk_left = 0
         self._chunked_done = False
+        #: ``framed=False``: the HTTP server already removed the chunked framing (ASGI); a body
+        #: without ``Content-Length`` then runs until the stream ends.
+        self._framed = framed
         encoding = (headers.get("Transfer-Encoding") or "").strip().lower()
         length_text = headers.get("Content-Length")
-        if encoding and encoding != "identity":
+        if not framed and encoding == "chunked":
+            self.length = None
+        elif encoding and encoding != "identity":
             if encoding != "chunked":
                 raise HubError(501, f"Unsupported Transfer-Encoding: {encoding!r}")
             self.length: int | None = None
@@ -147,6 +152,16 @@ class Body:
             return data
         if self._chunked_done:
             return b""
+        if not self._framed:
+            try:
+                data = self._stream.read(size)
+            except (OSError, ValueError) as exc:
+                raise IncompleteBody(str(exc)) from exc
+            if not data:
+                self._chunked_done = True
+                return b""
+            self.read_bytes += len(data)
+            return data
         if self._chunk_left == 0:
             header = self._read_line().split(b";", 1)[0].strip()
             try:

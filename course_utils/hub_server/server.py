@@ -1,41 +1,52 @@
 """The HTTP side of the local Hub, and :class:`LocalHub`, the object notebooks and tests start.
 
-Standard library only: a ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, one thread
-per connection, file downloads sent with ``socket.sendfile`` (zero-copy where the OS has it).
-:meth:`LocalHub.stop` closes the listening socket *and* every open connection, then joins the
-connection threads, so nothing is left running.
+The HTTP layer is Hypercorn (HTTP/1.1 through h11) serving the Starlette application of
+:mod:`.asgi`, in an asyncio event loop on a background thread. Hypercorn was chosen by the
+slow-client test (``benchmarks/slow_client.py``): it closes a connection that trickles its
+request head after its idle timeout, where uvicorn keeps such a client forever; the request
+body's deadline is the application's (:mod:`.asgi`). Hypercorn has no connection cap, so this
+module accepts connections itself and hands each one to Hypercorn's connection handler, after
+counting it: past ``max_connections`` (or ``max_connections_per_client`` from one address) the
+client gets 503 with ``Retry-After`` and the connection is closed, so idle sockets can never
+take all the server's open files.
+
+:meth:`LocalHub.stop` stops accepting, closes every connection and joins the threads.
 
 Used in notebooks/03_hub.ipynb and the tests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import json
 import logging
 import os
+import resource
 import secrets
 import socket
-import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterable
+from typing import Iterable
 
-from .app import HubApp, Limits, Request, Response
+from hypercorn.asyncio.tcp_server import TCPServer
+from hypercorn.asyncio.worker_context import WorkerContext
+from hypercorn.config import Config
+from hypercorn.utils import wrap_app
+
 from .accounts import Accounts
+from .app import HubApp, Limits
+from .asgi import HubEndpoint, ServerLimits, build_asgi_app
 from .auth import TokenAuth
-from .body import Body, IncompleteBody
 from .storage import Storage
-from .validation import HubError
 
-__all__ = ["DEFAULT_USER", "LocalHub", "generate_token"]
+__all__ = ["DEFAULT_USER", "LocalHub", "ServerLimits", "generate_token"]
 
 logger = logging.getLogger("course_utils.hub_server")
 
 DEFAULT_USER = "learner"
-#: A request body left unread by an early error is read and dropped up to this size, so the
-#: connection stays usable and the client gets the error; past it the connection is closed.
-_DRAIN_LIMIT = 8 << 20
 
 
 def generate_token() -> str:
@@ -46,153 +57,140 @@ def generate_token() -> str:
     return "hf_local_" + secrets.token_urlsafe(24)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Turns HTTP requests into :class:`Request` objects for :class:`HubApp`, and answers."""
+def _refusal(limits: ServerLimits, message: str) -> bytes:
+    """A whole HTTP/1.1 503 reply, for a connection that is refused before Hypercorn sees it."""
+    body = json.dumps({"error": message}).encode()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Content-Type: application/json; charset=utf-8\r\n"
+        f"Retry-After: {limits.retry_after}\r\n"
+        f"X-Error-Message: {message}\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
 
-    protocol_version = "HTTP/1.1"
-    server_version = "course-utils-local-hub/1.0"
-    sys_version = ""
-    timeout = 120  # seconds of silence before a connection (idle or mid-body) is dropped
-    server: "_HubHTTPServer"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        self._dispatch()
+def fitting_connection_cap(wanted: int) -> int:
+    """``wanted``, lowered to half this process's open-file limit (the rest stays for files and threads).
 
-    do_HEAD = do_GET
-    do_POST = do_GET
-    do_PUT = do_GET
-    do_DELETE = do_GET
+    Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+    """
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft // 2))
 
-    def handle_expect_100(self) -> bool:
-        """Refuse an oversized body before the client sends it (``Expect: 100-continue``)."""
-        length = self.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > self.server.app.limits.max_commit_bytes:
-            self._send(Response.error(HubError(413, "Request body too large")), close=True)
-            return False
-        return super().handle_expect_100()
 
-    def _base_url(self) -> str:
-        host = self.headers.get("Host")
-        if host and all(c.isalnum() or c in ".:-[]" for c in host):
-            return f"http://{host}"
-        return self.server.hub_endpoint
+class _Connection(TCPServer):
+    """Hypercorn's connection handler, closing at once when an idle client hangs up.
 
-    def _dispatch(self) -> None:
-        close = False
+    Hypercorn 0.18 keeps such a connection (and its open file) until the idle timeout fires;
+    ``tests/test_hub_server_robustness.py`` waits for the count of open connections to drop.
+    """
+
+    async def _read_data(self) -> None:
+        await super()._read_data()
+        if getattr(self.protocol.protocol, "stream", None) is None:  # no request in progress: nothing more to send
+            await self.idle_task.stop()
+
+
+class _Server:
+    """Hypercorn's connection handler behind an accept loop that counts connections (one event-loop thread)."""
+
+    def __init__(self, sock: socket.socket, endpoint: HubEndpoint, limits: ServerLimits, port: int) -> None:
+        self.sock = sock
+        self.endpoint = endpoint
+        self.limits = limits
+        self.port = port
+        config = Config()
+        config.keep_alive_timeout = limits.idle_timeout
+        config.read_timeout = None  # the body deadline is the application's (asgi.py)
+        config.graceful_timeout = 1.0
+        config.include_server_header = False
+        config.accesslog = None
+        # Hypercorn's own errors go to our logger (quiet unless the host turns logging on)
+        config.errorlog = logging.getLogger("course_utils.hub_server.http")
+        self.config = config
+        self.app = wrap_app(build_asgi_app(endpoint), config.wsgi_max_body_size, mode="asgi")
+        self.connections: dict[asyncio.Task[None], str] = {}
+        self.per_client: Counter[str] = Counter()
+        self.refused = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self.ready = threading.Event()
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
         try:
-            body = Body(self.rfile, self.headers)
-        except HubError as exc:
-            self._send(Response.error(exc), close=True)
-            return
-        request = Request(
-            method=self.command, target=self.path, headers=self.headers, body=body, base_url=self._base_url()
-        )
-        try:
-            response = self.server.app.handle(request)
-        except IncompleteBody as exc:
-            logger.info("%s %s: body cut short (%s); nothing was changed", self.command, self.path, exc)
-            self.close_connection = True
-            return
-        except HubError as exc:
-            response = Response.error(exc)
-            if exc.status == 413:
-                close = True
-        except Exception as exc:  # a bug: answer 500 rather than drop the connection
-            logger.exception("Internal error on %s %s", self.command, self.path)
-            # The exception's text can hold the server's own paths: it goes to the log, not to the client.
-            response = Response.error(HubError(500, f"Internal server error ({type(exc).__name__}); the server's log has the details"))
-            close = True
-        if not body.finished and not close:
-            close = not body.drain(_DRAIN_LIMIT)
-        self._send(response, close=close)
+            asyncio.run(self._main())
+        except BaseException as exc:  # noqa: BLE001 - reported to the thread that waits for start
+            self.failure = exc
+            self.ready.set()
 
-    def _send(self, response: Response, *, close: bool = False) -> None:
-        try:
-            self.send_response(response.status)
-            length = response.length if response.file is not None else len(response.body)
-            headers = dict(response.headers)
-            headers["Content-Length"] = str(length)
-            if close:
-                headers["Connection"] = "close"
-                self.close_connection = True
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command == "HEAD":
+    async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        context = WorkerContext(None)
+        state: dict[str, object] = {}
+
+        async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            peer = writer.get_extra_info("peername")
+            client = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
+            if len(self.connections) >= self.limits.max_connections:
+                await self._refuse(reader, writer, "The hub has too many open connections. Try again in a few seconds.")
                 return
-            if response.file is not None:
-                if response.length:
-                    with open(response.file, "rb") as fh:
-                        self.connection.sendfile(fh, response.offset, response.length)
-            elif response.body:
-                self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError) as exc:
-            logger.info("%s %s: client went away while we answered (%s)", self.command, self.path, exc)
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server signature
-        """Per-request lines only in verbose mode (quiet by default)."""
-        if self.server.verbose:
-            sys.stderr.write(f"[local-hub] {self.address_string()} {format % args}\n")
-
-
-class _HubHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that tracks its connections so that it can close them all on stop."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(self, address: tuple[str, int], app: HubApp, verbose: bool) -> None:
-        self.app = app
-        self.verbose = verbose
-        self.hub_endpoint = ""
-        self._conn_lock = threading.Lock()
-        self._connections: dict[threading.Thread, socket.socket] = {}
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self._serve_connection,
-            args=(request, client_address),
-            name=f"local-hub-{self.server_address[1]}-connection",
-            daemon=True,
-        )
-        with self._conn_lock:
-            self._connections[thread] = request
-        thread.start()
-
-    def _serve_connection(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-            with self._conn_lock:
-                self._connections.pop(threading.current_thread(), None)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Connection-level errors (resets, timeouts) are normal: log them only in verbose mode."""
-        if self.verbose:
-            super().handle_error(request, client_address)
-
-    def connection_count(self) -> int:
-        """How many client connections are open."""
-        with self._conn_lock:
-            return len(self._connections)
-
-    def close_connections(self, timeout: float = 5.0) -> None:
-        """Shut every open connection down and wait for their threads to end."""
-        with self._conn_lock:
-            items = list(self._connections.items())
-        for _, conn in items:
+            if self.per_client[client] >= self.limits.max_connections_per_client:
+                await self._refuse(reader, writer, "Too many open connections from your address. Close some and try again.")
+                return
+            self.connections[task] = client
+            self.per_client[client] += 1
             try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
+                await _Connection(self.app, self.loop, self.config, context, state, reader, writer)
+            finally:
+                del self.connections[task]
+                self.per_client[client] -= 1
+                if not self.per_client[client]:
+                    del self.per_client[client]
+
+        server = await asyncio.start_server(on_connection, sock=self.sock, backlog=128)
+        self.ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            server.close()
+            await context.terminated.set()  # idle keep-alive connections close now
+            pending = list(self.connections)
+            if pending:
+                _, still = await asyncio.wait(pending, timeout=self.config.graceful_timeout)
+                for task in still:
+                    task.cancel()
+                if still:
+                    await asyncio.wait(still, timeout=2)
+            await server.wait_closed()
+
+    async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, message: str) -> None:
+        self.refused += 1
+        try:
+            writer.write(_refusal(self.limits, message))
+            await asyncio.wait_for(writer.drain(), 2)
+            writer.write_eof()
+            # read what the client already sent, so that closing does not reset the connection before it reads the 503
+            await asyncio.wait_for(reader.read(1 << 16), 1)
+        except (OSError, asyncio.TimeoutError, RuntimeError):
+            pass
+        finally:
+            writer.close()
+
+    def stop(self) -> None:
+        loop, stop = self.loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:  # the loop already ended
                 pass
-        for thread, _ in items:
-            thread.join(timeout)
 
 
 class LocalHub:
@@ -209,6 +207,8 @@ class LocalHub:
     ``max_commit_bytes`` (commits, 1 GiB) and ``max_json_bytes`` (other endpoints, 8 MiB).
     ``verbose=True`` logs one line per request on stderr. ``fsync=False`` skips the fsync calls
     (faster, but a power cut may lose the last commits; a crash of the process still cannot).
+    ``server_limits`` caps connections and requests in flight and sets the timeouts
+    (:class:`ServerLimits`; the connection cap is lowered to half the open-file limit).
 
     Used in notebooks/03_hub.ipynb and the tests.
     """
@@ -226,6 +226,7 @@ class LocalHub:
         max_json_bytes: int = 8 << 20,
         verbose: bool = False,
         fsync: bool = True,
+        server_limits: ServerLimits | None = None,
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer from 0 to 65535, not {port!r}")
@@ -240,9 +241,11 @@ class LocalHub:
         self.limits = Limits(max_commit_bytes=max_commit_bytes, max_json_bytes=max_json_bytes)
         self.verbose = verbose
         self.fsync = fsync
+        self.server_limits = server_limits or ServerLimits()
         # validates token, user and orgs now; learner accounts are read from the data folder when used
         self._auth = TokenAuth(self.token, user, self.orgs, accounts=Accounts(self.data_dir))
-        self._server: _HubHTTPServer | None = None
+        self._server: _Server | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self._storage: Storage | None = None
 
@@ -295,7 +298,17 @@ class LocalHub:
 
         Used in notebooks/03_hub.ipynb and the tests.
         """
-        return self._server.connection_count() if self._server is not None else 0
+        return len(self._server.connections) if self._server is not None else 0
+
+    @property
+    def refused(self) -> int:
+        """How many connections and requests were answered 503 because the server was full.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if self._server is None:
+            return 0
+        return self._server.refused + self._server.endpoint.refused
 
     @property
     def storage(self) -> Storage:
@@ -319,23 +332,38 @@ class LocalHub:
         storage = Storage(self.data_dir, fsync=self.fsync)
         app = HubApp(storage, self._auth, self.limits)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        server_class = type("_HubHTTPServerV6", (_HubHTTPServer,), {"address_family": family})
+        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            server = server_class((self.host, self.port), app, self.verbose)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            sock.listen(128)
+            sock.setblocking(False)
         except BaseException:
+            sock.close()
             storage.close()
             raise
-        self.port = server.server_address[1]
-        self._storage = storage
-        self._server = server
-        server.hub_endpoint = self.url
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name=f"local-hub-{self.port}-server",
-            daemon=True,
+        self.port = sock.getsockname()[1]
+        limits = self.server_limits
+        cap = fitting_connection_cap(limits.max_connections)
+        if cap != limits.max_connections:
+            limits = ServerLimits(**{**limits.__dict__, "max_connections": cap})
+        executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=limits.max_requests + 2, thread_name_prefix=f"local-hub-{self.port}-worker"
         )
-        self._thread.start()
+        url = self.url
+        endpoint = HubEndpoint(app, limits, executor, lambda: url, verbose=self.verbose)
+        server = _Server(sock, endpoint, limits, self.port)
+        thread = threading.Thread(target=server.run, name=f"local-hub-{self.port}-server", daemon=True)
+        thread.start()
+        server.ready.wait(30)
+        if server.failure is not None or not server.ready.is_set():
+            server.stop()
+            thread.join(5)
+            executor.shutdown(wait=False, cancel_futures=True)
+            sock.close()
+            storage.close()
+            raise RuntimeError(f"The local hub could not start: {server.failure!r}")
+        self._storage, self._server, self._thread, self._executor = storage, server, thread, executor
         logger.info("Local hub serving %s on %s", self.data_dir, self.url)
         return self
 
@@ -344,17 +372,18 @@ class LocalHub:
 
         Used in notebooks/03_hub.ipynb and the tests.
         """
-        server, thread, storage = self._server, self._thread, self._storage
+        server, thread, storage, executor = self._server, self._thread, self._storage, self._executor
         if server is None:
             return
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
+        server.stop()
         if thread is not None:
-            thread.join(5)
+            thread.join(10)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        server.sock.close()
         if storage is not None:
             storage.close()
-        self._server = self._thread = self._storage = None
+        self._server = self._thread = self._storage = self._executor = None
 
     def __enter__(self) -> "LocalHub":
         return self.start()

@@ -1,0 +1,290 @@
+"""The HTTP layer under a classroom's load: slow clients, too many connections or requests, large uploads."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+import socket
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from course_utils.hub_server import LocalHub
+from course_utils.hub_server.asgi import ServerLimits
+from hub_fixtures import raw_request
+
+pytestmark = pytest.mark.main_env
+
+HEADER = {"key": "header", "value": {"summary": "test", "description": ""}}
+
+
+def read_reply(sock: socket.socket, timeout: float = 10.0) -> bytes:
+    """Everything the server sends until it closes the connection (or ``timeout``)."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return data
+
+
+def closed_within(sock: socket.socket, seconds: float) -> float | None:
+    """Seconds until the server closed ``sock`` (``None`` if it was still open after ``seconds``)."""
+    start = time.monotonic()
+    sock.settimeout(0.2)
+    while time.monotonic() - start < seconds:
+        try:
+            if sock.recv(65536) == b"":
+                return time.monotonic() - start
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return time.monotonic() - start
+    return None
+
+
+def leftover_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def create_repo(hub: LocalHub, name: str) -> None:
+    status, _, _ = raw_request(hub, "POST", "/api/repos/create", {"name": name, "type": "model"}, token=hub.token)
+    assert status == 200
+
+
+def test_a_client_that_trickles_its_request_head_is_dropped_at_the_idle_timeout(tmp_path: Path) -> None:
+    limits = ServerLimits(idle_timeout=1.0)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        sock = socket.create_connection(("127.0.0.1", hub.port))
+        start = time.monotonic()
+        head = b"GET /api/whoami-v2 HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+        sent = 0
+        try:
+            while sent < len(head) and time.monotonic() - start < 8:
+                sock.sendall(head[sent : sent + 1])  # one byte every 0.2 s never completes the head
+                sent += 1
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        waited = closed_within(sock, 5.0)
+        sock.close()
+        assert waited is not None, "the server kept a trickling client past its idle timeout"
+        assert time.monotonic() - start < 4.0
+        assert hub.active_connections == 0
+
+
+def test_a_body_sent_a_byte_at_a_time_gets_408_at_its_deadline_and_changes_nothing(tmp_path: Path) -> None:
+    limits = ServerLimits(body_timeout=1.0, min_upload_rate=1 << 20)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        create_repo(hub, "slow")
+        before = raw_request(hub, "GET", "/api/models/learner/slow", token=hub.token)[2]["sha"]
+        sock = socket.create_connection(("127.0.0.1", hub.port))
+        sock.sendall(
+            b"POST /api/models/learner/slow/commit/main HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
+            b"Content-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n"
+        )
+        start = time.monotonic()
+        reply = b""
+        sock.settimeout(0.3)
+        while time.monotonic() - start < 8:
+            try:
+                sock.sendall(b"{")  # a byte now and then: each one would restart a plain read timeout
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            reply += chunk
+        elapsed = time.monotonic() - start
+        reply += read_reply(sock, 2.0)
+        sock.close()
+        assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+        assert b"did not arrive in time" in reply
+        assert elapsed < 4.0
+        assert raw_request(hub, "GET", "/api/models/learner/slow", token=hub.token)[2]["sha"] == before
+        assert leftover_files(tmp_path / "data" / "tmp") == []
+
+
+def test_too_many_requests_at_once_get_503_with_retry_after_and_the_server_recovers(tmp_path: Path) -> None:
+    limits = ServerLimits(max_requests=2, body_timeout=30.0)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        create_repo(hub, "busy")
+        held = []
+        for _ in range(2):  # two commits whose bodies never finish hold both request slots
+            sock = socket.create_connection(("127.0.0.1", hub.port))
+            sock.sendall(
+                b"POST /api/models/learner/busy/commit/main HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
+                b"Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n{"
+            )
+            held.append(sock)
+        deadline = time.monotonic() + 5
+        status, headers, body = raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)
+        while status != 503 and time.monotonic() < deadline:  # the two held requests reach the app
+            time.sleep(0.05)
+            status, headers, body = raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)
+        assert status == 503
+        assert headers["retry-after"] == str(limits.retry_after)
+        assert "Try again" in body["error"] and str(tmp_path) not in json.dumps(body)
+        assert hub.refused >= 1
+        for sock in held:
+            sock.close()
+        deadline = time.monotonic() + 5
+        while raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0] != 200:
+            assert time.monotonic() < deadline, "the server did not recover once the requests ended"
+            time.sleep(0.05)
+
+
+def test_connections_past_the_per_client_cap_get_503_and_the_cap_frees_up(tmp_path: Path) -> None:
+    limits = ServerLimits(max_connections_per_client=3, idle_timeout=30.0)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        idle = [socket.create_connection(("127.0.0.1", hub.port)) for _ in range(3)]
+        deadline = time.monotonic() + 5
+        while hub.active_connections < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        status, headers, body = raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)
+        assert status == 503 and headers["retry-after"] == str(limits.retry_after)
+        assert "connections from your address" in body["error"]
+        for sock in idle:
+            sock.close()
+        deadline = time.monotonic() + 5
+        while raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0] != 200:
+            assert time.monotonic() < deadline, "closed connections still count against the cap"
+            time.sleep(0.05)
+
+
+def test_the_connection_cap_holds_for_all_clients_together(tmp_path: Path) -> None:
+    with LocalHub(tmp_path / "data", server_limits=ServerLimits(max_connections=2, idle_timeout=30.0)) as hub:
+        idle = [socket.create_connection(("127.0.0.1", hub.port)) for _ in range(2)]
+        deadline = time.monotonic() + 5
+        while hub.active_connections < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        status, _, body = raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)
+        assert status == 503 and "too many open connections" in body["error"]
+        for sock in idle:
+            sock.close()
+
+
+def _streamed_commit(hub: LocalHub, repo: str, path: str, size: int, *, corrupt: bool = False) -> tuple[int, bytes, str]:
+    """Send a commit with one ``size``-byte file as a chunked body made on the fly; returns status, reply, sha256."""
+    digest = hashlib.sha256()
+    piece = 3 * (1 << 18)  # 768 KiB: a multiple of 3, so the base64 of each piece joins without padding
+
+    def body():
+        yield json.dumps(HEADER).encode() + b"\n"
+        yield b'{"key": "file", "value": {"content": "'
+        left, counter = size, 0
+        while left > 0:
+            n = min(piece, left)
+            data = hashlib.sha256(str(counter).encode()).digest() * (n // 32) + b"x" * (n % 32)
+            digest.update(data)
+            text = base64.b64encode(data)
+            if corrupt and left <= piece:
+                text = text[:-8] + b"!!!!!!!!"
+            yield text
+            left -= n
+            counter += 1
+        yield b'", "path": "' + path.encode() + b'", "encoding": "base64"}}\n'
+
+    conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=60)
+    conn.request(
+        "POST", f"/api/models/learner/{repo}/commit/main", body=body(), encode_chunked=True,
+        headers={"Authorization": f"Bearer {hub.token}", "Content-Type": "application/x-ndjson", "Transfer-Encoding": "chunked"},
+    )
+    response = conn.getresponse()
+    reply = response.read()
+    conn.close()
+    return response.status, reply, digest.hexdigest()
+
+
+def test_a_large_file_is_streamed_to_disk_with_bounded_memory(tmp_path: Path) -> None:
+    size = 24 << 20
+    with LocalHub(tmp_path / "data", fsync=False) as hub:
+        create_repo(hub, "big")
+        tracemalloc.start()
+        try:
+            status, reply, sha256 = _streamed_commit(hub, "big", "weights.bin", size)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert status == 200, reply
+        # held whole, the line would be 32 MiB of base64 plus 24 MiB decoded; streamed, the server
+        # and this test's client hold a few 1 MiB pieces (11.5 MiB measured)
+        assert peak < 16 << 20, f"peak Python memory {peak / 2**20:.1f} MiB during a {size >> 20} MiB upload"
+        status, headers, _ = raw_request(hub, "HEAD", "/learner/big/resolve/main/weights.bin", token=hub.token)
+        assert status == 200 and int(headers["content-length"]) == size
+        stored = hub.storage.blob_path(sha256)
+        assert stored.stat().st_size == size
+        with open(stored, "rb") as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == sha256
+
+
+def test_bad_base64_in_a_streamed_file_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
+    with LocalHub(tmp_path / "data", fsync=False) as hub:
+        create_repo(hub, "bad")
+        before = raw_request(hub, "GET", "/api/models/learner/bad", token=hub.token)[2]["sha"]
+        blobs_before = sorted(p.name for p in (tmp_path / "data").rglob("*") if p.is_file())
+        status, reply, _ = _streamed_commit(hub, "bad", "weights.bin", 3 << 20, corrupt=True)
+        assert status == 400 and b"Invalid base64" in reply
+        assert raw_request(hub, "GET", "/api/models/learner/bad", token=hub.token)[2]["sha"] == before
+        assert leftover_files(tmp_path / "data" / "tmp") == []
+        assert sorted(p.name for p in (tmp_path / "data").rglob("*") if p.is_file()) == blobs_before
+
+
+def test_a_long_line_that_is_not_a_file_line_gets_a_clear_400(tmp_path: Path) -> None:
+    with LocalHub(tmp_path / "data", fsync=False) as hub:
+        create_repo(hub, "long")
+        line = json.dumps({"key": "file", "value": {"path": "a.txt", "encoding": "base64", "content": "QUFB" * (5 << 20)}})
+        body = json.dumps(HEADER).encode() + b"\n" + line.encode() + b"\n"
+        status, _, reply = raw_request(
+            hub, "POST", "/api/models/learner/long/commit/main", body, token=hub.token,
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+        assert status == 400 and "not a base64 file line" in reply["error"]
+
+
+def test_the_real_client_uploads_a_multi_megabyte_file_through_the_streamed_path(tmp_path: Path, monkeypatch) -> None:
+    from huggingface_hub import HfApi
+
+    data = os.urandom(3 << 20)  # over the 1 MiB line size that switches to streaming
+    with LocalHub(tmp_path / "data", fsync=False) as hub:
+        api = HfApi(endpoint=hub.url, token=hub.token)
+        api.create_repo("learner/client")
+        api.upload_file(path_or_fileobj=data, path_in_repo="blob.bin", repo_id="learner/client")
+        status, _, body = raw_request(hub, "GET", "/learner/client/resolve/main/blob.bin", token=hub.token)
+        assert status == 200 and body == data
+
+
+def test_stop_ends_every_thread_and_connection_even_mid_request(tmp_path: Path) -> None:
+    hub = LocalHub(tmp_path / "data", server_limits=ServerLimits(body_timeout=60.0)).start()
+    port = hub.port
+    create_repo(hub, "stop")
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(
+        b"POST /api/models/learner/stop/commit/main HTTP/1.1\r\nHost: x\r\n"
+        b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
+        b"Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n{"
+    )
+    time.sleep(0.3)
+    start = time.monotonic()
+    hub.stop()
+    assert time.monotonic() - start < 8
+    assert [t.name for t in threading.enumerate() if t.name.startswith(f"local-hub-{port}-")] == []
+    assert closed_within(sock, 2.0) is not None
+    sock.close()
