@@ -22,6 +22,7 @@ standard library's ``http.server`` layer). Prints the figures and writes them to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import resource
@@ -93,8 +94,10 @@ def wait_until_accepted(pid: int, count: int, seconds: float = 30.0) -> int:
 class IdleHolder(threading.Thread):
     """Keeps ``count`` connections open from ``source`` without sending anything, reopening closed ones every second."""
 
-    def __init__(self, url: str, count: int, source: str) -> None:
+    def __init__(self, url: str, count: int, source: str, server_pid: int) -> None:
         super().__init__(daemon=True)
+        self.server_pid = server_pid
+        self.server_most_files = 0
         host, port = url.removeprefix("http://").split(":")
         self.address = (host, int(port))
         self.count = count
@@ -136,6 +139,8 @@ class IdleHolder(threading.Thread):
             self.most_open = max(self.most_open, len(self.sockets))
             self._open()
             self.most_open = max(self.most_open, len(self.sockets))
+            with contextlib.suppress(OSError):
+                self.server_most_files = max(self.server_most_files, len(os.listdir(f"/proc/{self.server_pid}/fd")))
             self.stop.wait(1.0)
         for sock in self.sockets:
             sock.close()
@@ -212,7 +217,7 @@ def run_room(args: argparse.Namespace, package_root: Path, scratch: Path) -> dic
     accounts = Accounts(scratch / "data")
     tokens = {name: accounts.add_user(name) for name in names}
     server, url = start_server(scratch / "data", args.fd_limit, package_root)
-    holder = IdleHolder(url, args.idle, args.idle_from)
+    holder = IdleHolder(url, args.idle, args.idle_from, server.pid)
     results: list[tuple[str, bool, float, str]] = []
     big_results: list[tuple[str, bool, float, str]] = []
     start = time.monotonic()
@@ -243,6 +248,7 @@ def run_room(args: argparse.Namespace, package_root: Path, scratch: Path) -> dic
         "idle_connections_most_open_at_once": holder.most_open,
         "idle_connections_closed_or_refused_by_the_server": holder.closed_by_server,
         "server_open_files_taken_by_idle_connections_before_the_room": accepted,
+        "server_most_open_files_seen": holder.server_most_files,
         "room_seconds": round(elapsed, 1),
         "room": summary(results),
         "server_peak_memory_mb_after_the_room": round(peak_room, 1),
@@ -290,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {kind}: p50 {figure['p50']} s, p95 {figure['p95']} s, {figure['failed']} failed")
             print(f"big uploads: {figures['big_uploads']['success_rate']:.1%} of {figures['big_uploads']['operations']}, "
                   f"{figures['big_uploads_seconds']} s; peak {figures['server_peak_memory_mb_with_big_uploads']} MB", flush=True)
+            print(f"server: at most {figures['server_most_open_files_seen']} open files of {args.fd_limit}")
             print(f"idle connections: {figures['idle_connections_opened']} opened, at most "
                   f"{figures['idle_connections_most_open_at_once']} open at once, "
                   f"{figures['idle_connections_closed_or_refused_by_the_server']} closed or refused by the server")
