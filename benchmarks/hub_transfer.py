@@ -78,6 +78,7 @@ def run(rounds: int, fsync: bool, output: Path) -> dict[str, Any]:
             os.environ["HF_ENDPOINT"] = hub.url
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+            os.environ["HF_HUB_DISABLE_XET"] = "1"  # the local Hub takes large files through Git LFS
             from huggingface_hub import HfApi, snapshot_download
 
             api = HfApi(endpoint=hub.url, token=hub.token)

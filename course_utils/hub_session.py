@@ -258,12 +258,16 @@ def _connect_local(user: str) -> HubConnection:
         "HF_ENDPOINT": server.endpoint,
         "HF_HOME": str(home),
         "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_XET": "1",  # the local Hub stores large files with Git LFS, not Xet
     }
     unset = ("HF_TOKEN", *_CACHE_VARIABLES, *_OFFLINE_VARIABLES)
     saved = {name: os.environ.get(name) for name in (*values, *unset)}
     for name in unset:
         os.environ.pop(name, None)
     os.environ.update(values)
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:  # imported already: it read the variable then
+        constants.HF_HUB_DISABLE_XET = True
     connection = HubConnection(
         endpoint=server.endpoint,
         namespace=user,

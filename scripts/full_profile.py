@@ -86,12 +86,13 @@ def rehearsal_hub(build: Path, scratch: Path, args: argparse.Namespace, env: dic
     from course_utils.hub_server import LocalHub
 
     seeded = build / "hub-data"
-    env.update(HF_HUB_DISABLE_TELEMETRY="1", **{REHEARSAL_ENV_VAR: "1"})
+    # the local Hub takes large files through Git LFS; hf_xet, installed with huggingface_hub, would try Xet
+    env.update(HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_XET="1", **{REHEARSAL_ENV_VAR: "1"})
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_CACHE", "HF_DATASETS_CACHE", "HF_TOKEN_PATH"):
         env.pop(name, None)
     with LocalHub(seeded, user=USER, orgs=ORGS, token=TOKEN, fsync=False) as hub:
         env.update(HF_ENDPOINT=hub.endpoint, HF_TOKEN=hub.token, HF_HOME=str(scratch / "seeding-hf-home"))
-        os.environ.update(HF_ENDPOINT=hub.endpoint, HF_HOME=env["HF_HOME"])
+        os.environ.update(HF_ENDPOINT=hub.endpoint, HF_HOME=env["HF_HOME"], HF_HUB_DISABLE_XET="1")
         print(f"[rehearsal] seeding the local Hub in {seeded.relative_to(ROOT)}")
         seconds = seed_hub(args.venvs, args.env, env)
     print(f"[rehearsal] Hub ready in {seconds:.0f} s")

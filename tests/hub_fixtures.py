@@ -67,7 +67,8 @@ __all__ = [
 ]
 
 #: Variables set while huggingface_hub / datasets read their configuration, then restored.
-_SESSION_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+# the local Hub has no Xet storage: large files go through Git LFS (read once, at import)
+_SESSION_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_XET": "1"}
 _state: dict[str, Any] = {}
 
 

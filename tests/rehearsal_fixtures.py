@@ -45,6 +45,7 @@ class RehearsalHub:
         env.update(
             HF_ENDPOINT=self.endpoint, HF_TOKEN=self.token, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1",
             HF_HUB_DISABLE_PROGRESS_BARS="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", TF_CPP_MIN_LOG_LEVEL="3",
+            HF_HUB_DISABLE_XET="1",
         )
         env.update(extra)
         return env

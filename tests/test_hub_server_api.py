@@ -147,27 +147,45 @@ def test_errors_raised_by_the_client(hub, hub_api, tmp_path):
     assert status == 404 and headers["x-repo-commit"] == head  # lets the client cache the absence
 
 
-def test_downloads_are_plain_http_never_xet_or_lfs(hub, hub_api):
+def test_downloads_are_plain_http_never_xet_and_report_lfs_files_as_the_hub_does(hub, hub_api):
     hub_api.create_repo("learner/plain")
     data = b"0123456789" * 1000
-    hub_api.upload_file(path_or_fileobj=data, path_in_repo="d.bin", repo_id="learner/plain")
+    hub_api.upload_file(path_or_fileobj=data, path_in_repo="d.txt", repo_id="learner/plain")
+    hub_api.upload_file(path_or_fileobj=data, path_in_repo="d.bin", repo_id="learner/plain")  # *.bin: LFS
     head = hub_api.repo_info("learner/plain").sha
 
-    status, headers, _ = raw_request(hub, "HEAD", "/learner/plain/resolve/main/d.bin")
+    status, headers, _ = raw_request(hub, "HEAD", "/learner/plain/resolve/main/d.txt")
     assert status == 200
     assert headers["x-repo-commit"] == head
-    assert headers["etag"] == f'"{git_oid(data)}"'
+    assert headers["etag"] == f'"{git_oid(data)}"' and "x-linked-etag" not in headers
     assert headers["content-length"] == str(len(data))
     assert not any(name.startswith("x-xet") for name in headers)
 
+    sha256 = hashlib.sha256(data).hexdigest()
+    status, headers, body = raw_request(hub, "GET", "/learner/plain/resolve/main/d.bin")
+    assert status == 200 and body == data
+    assert headers["x-linked-etag"] == headers["etag"] == f'"{sha256}"'
+    assert headers["x-linked-size"] == str(len(data))
+    pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {len(data)}\n".encode()
+    (entry,) = hub_api.get_paths_info("learner/plain", ["d.bin"])
+    assert entry.blob_id == git_oid(pointer)  # git names an LFS file by its pointer, as the Hub does
+    assert entry.lfs.sha256 == sha256 and entry.lfs.size == len(data) and entry.lfs.pointer_size == len(pointer)
+
     status, headers, body = raw_request(
         hub, "POST", "/api/models/learner/plain/preupload/main", token=hub.token,
-        body={"files": [{"path": "d.bin", "sample": "", "size": len(data)}, {"path": "new.bin", "sample": "", "size": 1}]},
+        body={"files": [
+            {"path": "d.txt", "sample": "", "size": len(data)},
+            {"path": "d.bin", "sample": "", "size": len(data)},
+            {"path": "new.txt", "sample": "", "size": 1},
+            {"path": "huge.txt", "sample": "", "size": 11 << 20},
+        ]},
     )
     assert status == 200
     assert body["files"] == [
-        {"path": "d.bin", "uploadMode": "regular", "shouldIgnore": False, "oid": git_oid(data)},
-        {"path": "new.bin", "uploadMode": "regular", "shouldIgnore": False},
+        {"path": "d.txt", "uploadMode": "regular", "shouldIgnore": False, "oid": git_oid(data)},
+        {"path": "d.bin", "uploadMode": "lfs", "shouldIgnore": False, "oid": sha256},  # the client compares sha256
+        {"path": "new.txt", "uploadMode": "regular", "shouldIgnore": False},
+        {"path": "huge.txt", "uploadMode": "lfs", "shouldIgnore": False},  # over 10 MiB: LFS whatever its name
     ]
 
 

@@ -244,9 +244,13 @@ def test_body_limits_and_malformed_requests(tmp_path, hub_online):
         )
         assert status == 413 and "too large" in body["error"]
         # The client is told at preupload time that a file cannot fit.
-        with pytest.raises(HfHubHTTPError) as info:
-            api.upload_file(path_or_fileobj=os.urandom(60 << 10), path_in_repo="big.bin", repo_id="learner/small")
+        with pytest.raises(HfHubHTTPError) as info:  # a regular file: 4/3 of its size in base64
+            api.upload_file(path_or_fileobj=os.urandom(60 << 10), path_in_repo="big.txt", repo_id="learner/small")
         assert info.value.response.status_code == 413
+        with pytest.raises(HfHubHTTPError) as info:  # an LFS file travels raw, but the limit still holds
+            api.upload_file(path_or_fileobj=os.urandom(65 << 10), path_in_repo="big.bin", repo_id="learner/small")
+        assert info.value.response.status_code == 413
+        api.upload_file(path_or_fileobj=os.urandom(60 << 10), path_in_repo="raw.bin", repo_id="learner/small")
         api.upload_file(path_or_fileobj=os.urandom(10 << 10), path_in_repo="fits.bin", repo_id="learner/small")
 
         for target, payload, expected in [
@@ -268,7 +272,7 @@ def test_body_limits_and_malformed_requests(tmp_path, hub_online):
                                       ndjson(HEADER), token=hub.token,
                                       headers={"Content-Type": "application/x-ndjson"})
         assert status == 400 and "Pull requests" in body["error"]
-        assert sorted(api.list_repo_files("learner/small")) == [".gitattributes", "fits.bin"]
+        assert sorted(api.list_repo_files("learner/small")) == [".gitattributes", "fits.bin", "raw.bin"]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ unmodified ``huggingface_hub`` client, ``transformers`` and ``datasets`` talk to
 >>> from course_utils.hub_server import LocalHub        # doctest: +SKIP
 >>> hub = LocalHub("hub-data").start()
 >>> hub.env                                              # set these before importing huggingface_hub
-{'HF_ENDPOINT': 'http://127.0.0.1:40123', 'HF_TOKEN': 'hf_local_...'}
+{'HF_ENDPOINT': 'http://127.0.0.1:40123', 'HF_TOKEN': 'hf_local_...', 'HF_HUB_DISABLE_XET': '1'}
 >>> hub.stop()
 
 Modules: :mod:`.server` (HTTP server, :class:`LocalHub`), :mod:`.asgi` (the ASGI application,
@@ -16,7 +16,7 @@ its limits and deadlines), :mod:`.app` (the Hub routes),
 :mod:`.storage` (blobs, commits, refs on disk), :mod:`.auth` (tokens and namespaces),
 :mod:`.accounts` (learner accounts of a classroom),
 :mod:`.validation` (names, paths, errors), :mod:`.body` (bounded request bodies),
-:mod:`.datasets_upload` (:func:`upload_dataset_dict`, since ``DatasetDict.push_to_hub`` needs LFS/Xet).
+:mod:`.lfs` (Git LFS pointers, ``.gitattributes`` and ``.gitignore`` rules, signed upload links).
 
 Used in notebooks/03_hub.ipynb and the tests.
 """
@@ -26,7 +26,6 @@ from __future__ import annotations
 from .accounts import Accounts, AccountsError
 from .asgi import ServerLimits
 from .auth import Identity, TokenAuth
-from .datasets_upload import upload_dataset_dict
 from .server import DEFAULT_USER, LocalHub, generate_token
 from .storage import Storage
 from .validation import HubError
@@ -42,5 +41,4 @@ __all__ = [
     "Storage",
     "TokenAuth",
     "generate_token",
-    "upload_dataset_dict",
 ]

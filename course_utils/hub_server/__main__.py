@@ -142,8 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("In a shell, before starting Python or Jupyter:")
     print(f"  export HF_ENDPOINT={hub.url}")
     print(f"  export HF_TOKEN={hub.token}")
+    print("  export HF_HUB_DISABLE_XET=1   # this Hub takes large files through Git LFS, not Xet")
     print("In a notebook, in the first cell, before importing huggingface_hub / transformers / datasets:")
-    print(f'  import os; os.environ["HF_ENDPOINT"] = "{hub.url}"; os.environ["HF_TOKEN"] = "{hub.token}"')
+    print(f'  import os; os.environ["HF_ENDPOINT"] = "{hub.url}"; os.environ["HF_TOKEN"] = "{hub.token}"; '
+          'os.environ["HF_HUB_DISABLE_XET"] = "1"')
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"Bound to {args.host}: other machines reach it at http://<this machine's address>:{hub.port}. "
               "Give each learner an account and its own token: python -m course_utils.hub_server accounts "

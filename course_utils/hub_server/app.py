@@ -42,6 +42,7 @@ import hashlib
 import json
 import mimetypes
 import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +51,10 @@ from urllib.parse import parse_qs, unquote
 
 from .auth import Identity, TokenAuth
 from .body import Body, Headers, human_bytes
+from .lfs import LFS_THRESHOLD, UploadSigner, git_ignores, is_sha256, lfs_paths, lfs_pointer
 from .storage import DEFAULT_BRANCH, Commit, FileEntry, RepoKey, RepoMeta, StagedBlob, Storage, utc_now
 from .validation import (
+    URL_PREFIXES,
     HubError,
     is_commit_sha,
     normalize_repo_type,
@@ -342,6 +345,7 @@ class HubApp:
         self.storage = storage
         self.auth = auth
         self.limits = limits or Limits()
+        self.signer = UploadSigner(secrets.token_bytes(32))
 
     # ------------------------------------------------------------------ dispatch
 
@@ -355,6 +359,9 @@ class HubApp:
         method = request.method
         if segments and segments[0] == "api":
             return self._api(request, method, segments[1:], query, identity)
+        lfs = self._lfs_route(segments)
+        if lfs is not None:
+            return self._lfs(request, method, lfs[0], lfs[1], query, identity)
         if method in ("GET", "HEAD"):
             return self._resolve(request, segments, identity)
         raise HubError(404, f"Not found: {method} {request.target.partition('?')[0]}")
@@ -415,6 +422,12 @@ class HubApp:
             ("DELETE", "branch"): lambda ident: self._delete_branch(key, arg, ident),
             ("PUT", "settings"): lambda ident: self._settings(req, key, ident),
         }
+        if action in ("xet-write-token", "xet-read-token"):
+            raise HubError(
+                501,
+                "This local Hub has no Xet storage: set HF_HUB_DISABLE_XET=1 before importing huggingface_hub "
+                "(connect_hub does), and large files go through Git LFS",
+            )
         if (method, action) in writers and (arg or action == "settings"):
             ident = self.auth.require(who, f"{action} {key.repo_id}")
             self.auth.check_namespace(ident, key.namespace, f"write ({action})")
@@ -629,6 +642,8 @@ class HubApp:
             if with_blobs:
                 entry = commit.files[path]
                 item.update(size=entry.size, blobId=entry.oid)
+                if entry.lfs:
+                    item["lfs"] = {"sha256": entry.sha256, "size": entry.size, "pointerSize": len(lfs_pointer(entry.sha256, entry.size))}
             siblings.append(item)
         info: dict[str, Any] = {
             "_id": meta.uid,
@@ -676,6 +691,8 @@ class HubApp:
             if path in commit.files:
                 entry = commit.files[path]
                 item: dict[str, Any] = {"type": "file", "oid": entry.oid, "size": entry.size, "path": path}
+                if entry.lfs:
+                    item["lfs"] = {"oid": entry.sha256, "size": entry.size, "pointerSize": len(lfs_pointer(entry.sha256, entry.size))}
             elif path in dirs:
                 item = {"type": "directory", "oid": self._dir_oid(commit, path), "size": 0, "path": path}
             else:
@@ -783,23 +800,33 @@ class HubApp:
         files = data.get("files")
         if not isinstance(files, list):
             raise HubError(400, "'files' must be a list")
-        max_file = (self.limits.max_commit_bytes * 3) // 4
+        max_file = self.limits.max_commit_bytes
+        lfs_rules = lfs_paths(self._text_of(head, ".gitattributes"))
+        ignore_text = data.get("gitIgnore")
+        ignored = git_ignores(ignore_text if isinstance(ignore_text, str) else self._text_of(head, ".gitignore"))
         out = []
         for item in files:
             if not isinstance(item, dict):
                 raise HubError(400, "each entry of 'files' must be an object")
             path = validate_repo_path(item.get("path"))
             size = item.get("size")
-            if isinstance(size, int) and size > max_file:
+            lfs = lfs_rules.match_file(path) or (isinstance(size, int) and size > LFS_THRESHOLD)
+            # a regular file travels as base64 inside the commit (4/3 of its size); an LFS file as itself
+            most = max_file if lfs else (max_file * 3) // 4
+            if isinstance(size, int) and size > most:
                 raise HubError(
                     413,
-                    f"File {path!r} is {human_bytes(size)}: over what one commit to this local hub can carry "
-                    f"({human_bytes(max_file)}; start the server with a larger commit limit)",
+                    f"File {path!r} is {human_bytes(size)}: over what this local hub takes in one file "
+                    f"({human_bytes(most)}; start the server with a larger --max-commit-mb)",
                 )
-            answer: dict[str, Any] = {"path": path, "uploadMode": "regular", "shouldIgnore": False}
+            answer: dict[str, Any] = {
+                "path": path,
+                "uploadMode": "lfs" if lfs else "regular",
+                "shouldIgnore": ignored.match_file(path),
+            }
             existing = head.files.get(path)
-            if existing is not None:
-                answer["oid"] = existing.oid
+            if existing is not None:  # the client skips unchanged files: sha256 for LFS, git oid otherwise
+                answer["oid"] = existing.sha256 if existing.lfs else existing.oid
             out.append(answer)
         return Response.json({"files": out, "commitOid": head.id})
 
@@ -892,9 +919,15 @@ class HubApp:
                     path = validate_repo_path(raw_path)
                     operations.append(("delete_file" if kind == "deletedFile" else "delete_folder", path, None))
                 elif kind == "lfsFile":
-                    raise HubError(
-                        400, "LFS files are not supported by the local hub (preupload answers 'regular' for every file)"
-                    )
+                    path = validate_repo_path(value.get("path"))
+                    oid, size = value.get("oid"), value.get("size")
+                    if str(value.get("algo", "sha256")).lower() != "sha256" or not is_sha256(oid):
+                        raise HubError(400, f"Commit line {number}: an LFS file is named by its sha256 ('oid')")
+                    if size is not None and (not isinstance(size, int) or size < 0):
+                        raise HubError(400, f"Commit line {number}: 'size' must be a number of bytes")
+                    blob = self.storage.stage_lfs(oid, size)
+                    staged.append(blob)
+                    operations.append(("add", path, blob.entry))
                 elif kind == "header":
                     raise HubError(400, f"Commit line {number}: a second header")
                 else:
@@ -955,6 +988,98 @@ class HubApp:
         self.storage.delete_branch(key, validate_revision(branch))
         return Response.json({})
 
+    # ------------------------------------------------------------------ Git LFS
+
+    def _text_of(self, commit: Commit, path: str) -> str:
+        """A small text file of a commit ('' when absent, too large or not UTF-8)."""
+        entry = commit.files.get(path)
+        data = self._read_small_blob(entry) if entry is not None else None
+        try:
+            return data.decode("utf-8") if data else ""
+        except UnicodeDecodeError:
+            return ""
+
+    @staticmethod
+    def _lfs_route(segments: list[str]) -> tuple[RepoKey, list[str]] | None:
+        """``[datasets/]NS/NAME.git/info/lfs/objects/...`` -> the repository and what follows ``objects``."""
+        repo_type, rest = "model", segments
+        if rest and rest[0] in ("datasets", "spaces"):
+            repo_type, rest = normalize_repo_type(rest[0]), rest[1:]
+        if len(rest) < 5 or not rest[1].endswith(".git") or rest[2:5] != ["info", "lfs", "objects"]:
+            return None
+        return RepoKey(repo_type, rest[0], rest[1][: -len(".git")]), rest[5:]
+
+    def _lfs(
+        self, req: Request, method: str, key: RepoKey, rest: list[str], query: dict[str, list[str]], who: Identity | None
+    ) -> Response:
+        validate_name_part(key.namespace, "namespace")
+        validate_name_part(key.name, "name")
+        if method == "PUT" and len(rest) == 2:
+            return self._lfs_upload(req, key, rest[0], rest[1], query)
+        if method == "POST" and rest in (["batch"], ["verify"]):
+            ident = self.auth.require(who, f"upload to {key.repo_id}")
+            self.auth.check_namespace(ident, key.namespace, "write (LFS upload)")
+            self._writable(key)
+            return self._lfs_batch(req, key) if rest == ["batch"] else self._lfs_verify(req)
+        raise HubError(404, f"Not found: {method} {req.target.partition('?')[0]}")
+
+    def _lfs_batch(self, req: Request, key: RepoKey) -> Response:
+        data = self._json_body(req)
+        if data.get("operation") != "upload":
+            raise HubError(400, "This local Hub's LFS batch endpoint takes uploads only (downloads use /resolve/)")
+        objects = data.get("objects")
+        if not isinstance(objects, list) or len(objects) > 1000:
+            raise HubError(400, "'objects' must be a list of at most 1000 {oid, size} objects")
+        answers = []
+        for obj in objects:
+            oid = obj.get("oid") if isinstance(obj, dict) else None
+            size = obj.get("size") if isinstance(obj, dict) else None
+            if not is_sha256(oid) or not isinstance(size, int) or size < 0:
+                raise HubError(400, "Each LFS object needs 'oid' (its sha256, 64 hex digits) and 'size' (bytes)")
+            answer: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
+            if size > self.limits.max_commit_bytes:
+                answer["error"] = {
+                    "code": 422,
+                    "message": f"{human_bytes(size)} is over what this local hub takes in one file "
+                    f"({human_bytes(self.limits.max_commit_bytes)}; start it with a larger --max-commit-mb)",
+                }
+            elif not self.storage.has_object(oid, size):
+                expires, signature = self.signer.sign(key.repo_id, oid, size)
+                base = f"{req.base_url}/{URL_PREFIXES[key.type]}{key.repo_id}.git/info/lfs/objects"
+                answer["actions"] = {
+                    "upload": {"href": f"{base}/{oid}/{size}?expires={expires}&signature={signature}", "header": {}},
+                    "verify": {"href": f"{base}/verify", "header": {}},
+                }
+            answers.append(answer)
+        return Response.json(
+            {"transfer": "basic", "objects": answers, "hash_algo": "sha256"},
+            headers={"Content-Type": "application/vnd.git-lfs+json"},
+        )
+
+    def _lfs_upload(self, req: Request, key: RepoKey, oid: str, size_text: str, query: dict[str, list[str]]) -> Response:
+        if not is_sha256(oid) or not size_text.isdigit():
+            raise HubError(404, f"Not found: PUT {req.target.partition('?')[0]}")
+        size = int(size_text)
+        problem = self.signer.check(
+            key.repo_id, oid, size, (query.get("expires") or [""])[0], (query.get("signature") or [""])[0]
+        )
+        if problem is not None:
+            raise HubError(403, f"Upload refused: {problem}")
+        if req.body.length is not None and req.body.length != size:
+            raise HubError(400, f"The upload has {req.body.length} bytes, not the {size} declared; nothing was kept")
+        if not self.storage.has_object(oid, size):
+            self.storage.store_lfs_object(oid, size, req.body.chunks(size))
+        return Response.json({})
+
+    def _lfs_verify(self, req: Request) -> Response:
+        data = self._json_body(req)
+        oid, size = data.get("oid"), data.get("size")
+        if not is_sha256(oid) or not isinstance(size, int):
+            raise HubError(400, "'oid' (sha256) and 'size' are required")
+        if not self.storage.has_object(oid, size):
+            raise HubError(404, f"LFS object {oid} ({size} bytes) was not uploaded; upload it again")
+        return Response.json({"oid": oid, "size": size})
+
     # ------------------------------------------------------------------ downloads
 
     def _resolve(self, req: Request, segments: list[str], who: Identity | None) -> Response:
@@ -973,7 +1098,8 @@ class HubApp:
             raise HubError.entry_not_found(key.repo_id, path, commit.id)
         headers = {
             "X-Repo-Commit": commit.id,
-            "ETag": f'"{entry.oid}"',
+            # an LFS file is named by its sha256, as the Hub's X-Linked-Etag does (the client's cache uses it)
+            "ETag": f'"{entry.sha256}"' if entry.lfs else f'"{entry.oid}"',
             "Accept-Ranges": "bytes",
             "Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream",
             "Cache-Control": "private, max-age=0" if not is_commit_sha(segments[3]) else "public, max-age=31536000",
@@ -995,6 +1121,9 @@ class HubApp:
             status = 206
             headers["Content-Range"] = f"bytes {offset}-{last}/{entry.size}"
         headers["Content-Length"] = str(length)
+        if entry.lfs:
+            headers["X-Linked-Etag"] = f'"{entry.sha256}"'
+            headers["X-Linked-Size"] = str(entry.size)
         return Response(status=status, headers=headers, file=blob, offset=offset, length=length)
 
     @staticmethod

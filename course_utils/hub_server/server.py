@@ -278,11 +278,13 @@ class LocalHub:
 
     @property
     def env(self) -> dict[str, str]:
-        """``{"HF_ENDPOINT": ..., "HF_TOKEN": ...}`` for a subprocess or a notebook kernel.
+        """``HF_ENDPOINT``, ``HF_TOKEN`` and ``HF_HUB_DISABLE_XET`` for a subprocess or a notebook kernel.
+
+        This Hub takes large files through Git LFS; a client with ``hf_xet`` installed would try Xet.
 
         Used in notebooks/03_hub.ipynb and the tests.
         """
-        return {"HF_ENDPOINT": self.url, "HF_TOKEN": self.token}
+        return {"HF_ENDPOINT": self.url, "HF_TOKEN": self.token, "HF_HUB_DISABLE_XET": "1"}
 
     @property
     def running(self) -> bool:

@@ -65,12 +65,43 @@ __all__ = [
 
 DEFAULT_BRANCH = "main"
 _MANIFEST_FORMAT = 1
+#: The first commit's ``.gitattributes``: the binary formats that go through LFS (the Hub's usual list).
 _INITIAL_GITATTRIBUTES = (
+    b"*.7z filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.arrow filter=lfs diff=lfs merge=lfs -text\n"
     b"*.bin filter=lfs diff=lfs merge=lfs -text\n"
-    b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.bz2 filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.ckpt filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.ftz filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.gz filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.h5 filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.joblib filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.lfs.* filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.mlmodel filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.model filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.msgpack filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.npy filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.npz filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.onnx filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.ot filter=lfs diff=lfs merge=lfs -text\n"
     b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
-    b"# This local Hub stores every file as a regular file: the lines above are only kept\n"
-    b"# so that a repository looks like one created on huggingface.co.\n"
+    b"*.pb filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.pickle filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.pkl filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.pt filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.pth filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.rar filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
+    b"saved_model/**/* filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.tar.* filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.tar filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.tflite filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.tgz filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.wasm filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.xz filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.zip filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.zst filter=lfs diff=lfs merge=lfs -text\n"
+    b"*tfevents* filter=lfs diff=lfs merge=lfs -text\n"
 )
 
 
@@ -128,7 +159,9 @@ class RepoKey:
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One file of a commit: sha256 of the content (the blob name), git oid (sha1) and size.
+    """One file of a commit: sha256 of the content (the blob name), git oid (sha1), size, and whether it is in LFS.
+
+    The git oid of an LFS file is that of its pointer file, as in git and on the Hub.
 
     Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
     """
@@ -136,13 +169,17 @@ class FileEntry:
     sha256: str
     oid: str
     size: int
+    lfs: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The manifest form of the entry.
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
-        return {"sha256": self.sha256, "oid": self.oid, "size": self.size}
+        data: dict[str, Any] = {"sha256": self.sha256, "oid": self.oid, "size": self.size}
+        if self.lfs:
+            data["lfs"] = True
+        return data
 
 
 @dataclass(frozen=True)
@@ -250,12 +287,14 @@ class Storage:
         self.repos_dir = self.root / "repos"
         self.locks_dir = self.root / "locks"
         self.trash_dir = self.root / "trash"
+        #: LFS objects uploaded and verified, waiting for the commit that names them
+        self.lfs_dir = self.root / "lfs-uploads"
         tmp_root = self.root / "tmp"
         self.root.mkdir(parents=True, exist_ok=True)
         # Only the server's user may enter the data folder: private repositories, and contents a
         # deleted repository left, stay unreadable to the machine's other users whatever the files' modes.
         self.root.chmod(0o700)
-        for folder in (self.blobs_dir, self.repos_dir, self.locks_dir, self.trash_dir, tmp_root):
+        for folder in (self.blobs_dir, self.repos_dir, self.locks_dir, self.trash_dir, self.lfs_dir, tmp_root):
             folder.mkdir(parents=True, exist_ok=True)
         self._clean_leftovers(tmp_root)
         self.tmp_dir = tmp_root / f"{os.getpid()}-{secrets.token_hex(4)}"
@@ -384,6 +423,7 @@ class Storage:
         is written, and content a commit has staged is held by a file (or a hard link) in ``tmp/``,
         which the collector never touches. Used by the local Hub and the tests.
         """
+        self.forget_stale_uploads()
         with self._collection_lock(exclusive=True):
             referenced: set[str] = set()
             for manifest in self.repos_dir.glob("*/*/*/commits/*.json"):
@@ -482,6 +522,95 @@ class Storage:
             raise
         return StagedBlob(FileEntry(sha256=sha256.hexdigest(), oid=sha1.hexdigest(), size=size), tmp_path)
 
+    # ------------------------------------------------------------------ LFS objects
+
+    def has_object(self, sha256: str, size: int) -> bool:
+        """Whether content with this sha256 and size is stored or uploaded (an LFS batch answers "no upload needed").
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        for path in (self.blob_path(sha256), self.lfs_dir / sha256):
+            try:
+                if path.stat().st_size == size:
+                    return True
+            except FileNotFoundError:
+                continue
+        return False
+
+    def store_lfs_object(self, sha256: str, size: int, pieces: Iterable[bytes]) -> None:
+        """Receive an LFS object's bytes; keep them only if they have exactly that sha256 and size.
+
+        Written to ``tmp/`` while hashed, then moved to ``lfs-uploads/``; on a mismatch, a client
+        gone mid-upload or any other error the partial file is removed, so the upload can simply
+        be tried again.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        tmp_path = self.tmp_dir / f"lfs-{secrets.token_hex(8)}"
+        digest = hashlib.sha256()
+        received = 0
+        try:
+            with open(tmp_path, "wb") as fh:
+                for piece in pieces:
+                    received += len(piece)
+                    if received > size:
+                        raise HubError(400, f"The upload is larger than the {size} bytes the object was declared with; nothing was kept")
+                    digest.update(piece)
+                    fh.write(piece)
+                fh.flush()
+                if self.fsync:
+                    os.fsync(fh.fileno())
+            if received != size:
+                raise HubError(400, f"The upload has {received} bytes, not the {size} declared; nothing was kept")
+            if digest.hexdigest() != sha256:
+                raise HubError(400, f"The uploaded bytes have sha256 {digest.hexdigest()}, not {sha256}; nothing was kept")
+            os.replace(tmp_path, self.lfs_dir / sha256)
+            self._fsync_dir(self.lfs_dir)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp_path.unlink()
+            raise
+
+    def stage_lfs(self, sha256: str, size: int | None) -> StagedBlob:
+        """Stage a stored or uploaded LFS object for a commit (a hard link in ``tmp/``, no copy).
+
+        400 when no such object was uploaded (or its size differs): the client must upload it first.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        from .lfs import lfs_pointer  # noqa: PLC0415 - lfs imports pathspec; storage stays light
+
+        tmp_path = self.tmp_dir / f"blob-{secrets.token_hex(8)}"
+        for source in (self.blob_path(sha256), self.lfs_dir / sha256):
+            try:
+                actual = source.stat().st_size
+                if size is not None and actual != size:
+                    continue
+                os.link(source, tmp_path)
+            except FileNotFoundError:
+                continue
+            entry = FileEntry(sha256=sha256, oid=git_blob_oid(lfs_pointer(sha256, actual)), size=actual, lfs=True)
+            return StagedBlob(entry, tmp_path)
+        raise HubError(
+            400,
+            f"LFS object {sha256} ({size} bytes) was not uploaded, or its upload did not finish: upload it "
+            "through the LFS batch endpoint, then commit again",
+        )
+
+    def forget_stale_uploads(self, max_age: float = 86400.0) -> int:
+        """Delete uploaded LFS objects no commit took within ``max_age`` seconds; how many.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        removed = 0
+        limit = time.time() - max_age
+        for path in self.lfs_dir.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+                    removed += 1
+        return removed
+
     @staticmethod
     def discard(staged: Sequence[StagedBlob]) -> None:
         """Delete staged blobs of a commit that will not happen.
@@ -509,6 +638,10 @@ class Storage:
             touched.add(final.parent)
         for folder in touched:
             self._fsync_dir(folder)
+        for blob in staged:  # an uploaded LFS object now lives in blobs/
+            if blob.entry.lfs:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.lfs_dir / blob.entry.sha256).unlink()
 
     # ------------------------------------------------------------------ repositories
 
@@ -695,7 +828,10 @@ class Storage:
             author=data.get("author", ""),
             summary=data.get("summary", ""),
             description=data.get("description", ""),
-            files={p: FileEntry(e["sha256"], e["oid"], int(e["size"])) for p, e in data["files"].items()},
+            files={
+                p: FileEntry(e["sha256"], e["oid"], int(e["size"]), bool(e.get("lfs", False)))
+                for p, e in data["files"].items()
+            },
         )
         with self._guard:
             self._commit_cache[cache_key] = commit
