@@ -268,10 +268,10 @@ def test_body_limits_and_malformed_requests(tmp_path, hub_online):
         status, _, body = raw_request(hub, "POST", "/api/models/learner/small/commit/main", ndjson(HEADER),
                                       token=hub.token, headers={"Content-Type": "text/plain"})
         assert status == 415 and "ndjson" in body["error"]
-        status, _, body = raw_request(hub, "POST", "/api/models/learner/small/commit/main?create_pr=1",
+        status, _, body = raw_request(hub, "POST", "/api/models/learner/small/commit/refs%2Fpr%2F7",
                                       ndjson(HEADER), token=hub.token,
                                       headers={"Content-Type": "application/x-ndjson"})
-        assert status == 400 and "Pull requests" in body["error"]
+        assert status == 404 and "refs/pr/7" in body["error"]  # no such pull request to commit to
         assert sorted(api.list_repo_files("learner/small")) == [".gitattributes", "fits.bin", "raw.bin"]
 
 

@@ -26,6 +26,7 @@ from typing import Sequence
 from .accounts import Accounts, AccountsError
 from .asgi import ServerLimits
 from .server import DEFAULT_USER, LocalHub, generate_token
+from .validation import HubError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             server_limits=limits,
         )
         hub.start()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, HubError) as exc:  # a bad name, port or limit: one line, no traceback
         print(f"error: cannot start the local hub: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()

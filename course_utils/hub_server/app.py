@@ -39,6 +39,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import html
 import json
 import mimetypes
 import re
@@ -377,15 +378,23 @@ class HubApp:
         if head == "repos" and len(seg) == 2:
             if seg[1] == "create" and method == "POST":
                 return self._create_repo(req, who)
+            if seg[1] == "move" and method == "POST":
+                return self._move_repo(req, who)
             if seg[1] == "delete" and method == "DELETE":
                 return self._delete_repo(req, who)
+        if seg == ["settings", "repositories"] and method == "GET":
+            return self._own_repos(who, None)
+        if head == "organizations" and len(seg) == 4 and seg[2:] == ["settings", "repositories"] and method == "GET":
+            return self._own_repos(who, seg[1])
         if head in ("models", "datasets", "spaces"):
             repo_type = normalize_repo_type(head)
             if len(seg) == 1 and method == "GET":
                 return self._list_repos(repo_type, query, who)
+            if len(seg) == 2 and method in ("GET", "HEAD"):
+                raise self._no_namespace(seg[1])
             if len(seg) >= 3:
-                key = RepoKey(repo_type, seg[1], seg[2])
-                return self._repo_api(req, method, key, seg[3:], query, who)
+                key = RepoKey(repo_type, validate_name_part(seg[1], "namespace"), validate_name_part(seg[2], "name"))
+                return self._repo_api(req, method, self.storage.canonical(key), seg[3:], query, who)
         raise HubError(404, f"Not found: {method} /api/{'/'.join(seg)}")
 
     def _repo_api(
@@ -406,11 +415,12 @@ class HubApp:
             ("GET", "revision"): lambda: self._info(key, arg, query, who),
             ("GET", "tree"): lambda: self._tree(key, rest[1:], query, who),
             ("GET", "refs"): lambda: self._refs(key, who),
-            ("GET", "commits"): lambda: self._commits(key, arg or DEFAULT_BRANCH, who),
+            ("GET", "commits"): lambda: self._commits(key, arg or DEFAULT_BRANCH, query, who),
+            ("GET", "auth-check"): lambda: self._auth_check(key, who),
             ("POST", "paths-info"): lambda: self._paths_info(req, key, arg, who),
         }
-        if (method, action) in readers and (action in ("", "refs") or arg):
-            if action in ("", "refs") and arg:
+        if (method, action) in readers and (action in ("", "refs", "auth-check") or arg):
+            if action in ("", "refs", "auth-check") and arg:
                 raise HubError(404, f"Not found: {method} {req.target.partition('?')[0]}")
             return readers[(method, action)]()
         writers: dict[tuple[str, str], Callable[[Identity], Response]] = {
@@ -421,7 +431,11 @@ class HubApp:
             ("POST", "branch"): lambda ident: self._create_branch(req, key, arg, ident),
             ("DELETE", "branch"): lambda ident: self._delete_branch(key, arg, ident),
             ("PUT", "settings"): lambda ident: self._settings(req, key, ident),
+            ("POST", "discussions"): lambda ident: self._discussion_change(key, rest[1:], ident),
+            ("POST", "super-squash"): lambda ident: self._squash(req, key, arg, ident),
         }
+        if (method, action) == ("POST", "duplicate") and not arg:  # into the caller's namespace: checked there
+            return self._duplicate(req, key, self.auth.require(who, f"duplicate {key.repo_id}"))
         if action in ("xet-write-token", "xet-read-token"):
             raise HubError(
                 501,
@@ -522,7 +536,8 @@ class HubApp:
         organization = data.get("organization") or who.name
         if isinstance(name, str) and "/" in name and not data.get("organization"):
             organization, _, name = name.partition("/")
-        return RepoKey(repo_type, validate_name_part(organization, "namespace"), validate_name_part(name, "name"))
+        key = RepoKey(repo_type, validate_name_part(organization, "namespace"), validate_name_part(name, "name"))
+        return self.storage.canonical(key)
 
     def _create_repo(self, req: Request, who: Identity | None) -> Response:
         ident = self.auth.require(who, "create a repository")
@@ -764,28 +779,37 @@ class HubApp:
             {"name": name, "ref": f"refs/tags/{name}", "targetCommit": tag["commit"]}
             for name, tag in sorted(refs["tags"].items())
         ]
-        return Response.json({"branches": branches, "tags": tags, "converts": [], "pullRequests": []})
+        pulls = [
+            {"name": number, "ref": f"refs/pr/{number}", "targetCommit": pr["sha"]}
+            for number, pr in sorted(refs["pulls"].items(), key=lambda item: int(item[0]))
+        ]
+        return Response.json({"branches": branches, "tags": tags, "converts": [], "pullRequests": pulls})
 
-    def _commits(self, key: RepoKey, revision: str, who: Identity | None) -> Response:
+    def _commits(self, key: RepoKey, revision: str, query: dict[str, list[str]], who: Identity | None) -> Response:
         self._readable(key, who)
         commit = self.storage.resolve(key, validate_revision(revision))
-        return Response.json(
-            [
-                {"id": c.id, "title": c.summary, "message": c.description, "authors": [{"user": c.author}],
-                 "date": c.date}
-                for c in self.storage.history(key, commit)
-            ]
-        )
+        formatted = "formatted" in (query.get("expand[]") or []) + (query.get("expand") or [])
+        out = []
+        for c in self.storage.history(key, commit):
+            item: dict[str, Any] = {
+                "id": c.id, "title": c.summary, "message": c.description, "authors": [{"user": c.author}], "date": c.date,
+            }
+            if formatted:  # the Hub renders titles and messages as HTML
+                item["formatted"] = {"title": html.escape(c.summary), "message": html.escape(c.description)}
+            out.append(item)
+        return Response.json(out)
 
     # ------------------------------------------------------------------ writes
 
-    @staticmethod
-    def _no_pull_requests(query: Mapping[str, list[str]]) -> None:
-        if _flag(query, "create_pr"):
-            raise HubError(400, "Pull requests are not supported by the local hub: commit to a branch instead")
-
     def _branch_head(self, key: RepoKey, revision: str) -> Commit:
+        """The head of a branch, or of an open pull request (``refs/pr/N``): what a commit builds on."""
         refs = self.storage.read_refs(key)
+        pull = Storage.pull_number(revision)
+        if pull is not None:
+            pr = refs["pulls"].get(str(pull))
+            if pr is None:
+                raise HubError.revision_not_found(key.repo_id, revision)
+            return self.storage.read_commit(key, pr["sha"])
         if revision not in refs["branches"]:
             raise HubError.revision_not_found(key.repo_id, revision)
         return self.storage.read_commit(key, refs["branches"][revision])
@@ -793,7 +817,6 @@ class HubApp:
     def _preupload(
         self, req: Request, key: RepoKey, revision: str, query: dict[str, list[str]], who: Identity
     ) -> Response:
-        self._no_pull_requests(query)
         data = self._json_body(req)
         self._writable(key)
         head = self._branch_head(key, validate_revision(revision))
@@ -851,7 +874,7 @@ class HubApp:
     def _commit(
         self, req: Request, key: RepoKey, revision: str, query: dict[str, list[str]], who: Identity
     ) -> Response:
-        self._no_pull_requests(query)
+        create_pr = _flag(query, "create_pr")
         validate_revision(revision)
         req.body.check_limit(self.limits.max_commit_bytes)
         self._writable(key)
@@ -944,9 +967,9 @@ class HubApp:
         except BaseException:
             self.storage.discard(staged)
             raise
-        commit = self.storage.commit(
+        commit, pull = self.storage.commit(
             key, revision, operations, staged,
-            summary=summary, description=description, author=who.name, parent_commit=parent,
+            summary=summary, description=description, author=who.name, parent_commit=parent, create_pr=create_pr,
         )
         return Response.json(
             {
@@ -955,7 +978,7 @@ class HubApp:
                 "commitUrl": f"{self._repo_url(req, key)}/commit/{commit.id}",
                 "commitMessage": summary,
                 "hookOutput": "",
-                "pullRequestUrl": None,
+                "pullRequestUrl": f"{self._repo_url(req, key)}/discussions/{pull}" if create_pr else None,
             }
         )
 
@@ -988,6 +1011,97 @@ class HubApp:
         self.storage.delete_branch(key, validate_revision(branch))
         return Response.json({})
 
+    # ------------------------------------------------------------------ repository management
+
+    @staticmethod
+    def _no_namespace(name: str) -> HubError:
+        return HubError(
+            404,
+            f"Repository Not Found for {name!r}: repositories on this local Hub are named 'namespace/name' "
+            "(models without a namespace, such as gpt2, exist only on huggingface.co)",
+            "RepoNotFound",
+        )
+
+    def _auth_check(self, key: RepoKey, who: Identity | None) -> Response:
+        self._readable(key, who)
+        return Response.json({})
+
+    def _repo_key(self, repo_id: Any, repo_type: str, what: str) -> RepoKey:
+        if not isinstance(repo_id, str) or repo_id.count("/") != 1:
+            raise HubError(400, f"{what} must be a repository id 'namespace/name'")
+        namespace, name = repo_id.split("/")
+        return RepoKey(repo_type, validate_name_part(namespace, "namespace"), validate_name_part(name, "name"))
+
+    def _move_repo(self, req: Request, who: Identity | None) -> Response:
+        ident = self.auth.require(who, "move a repository")
+        data = self._json_body(req)
+        repo_type = normalize_repo_type(data.get("type"))
+        source = self.storage.canonical(self._repo_key(data.get("fromRepo"), repo_type, "'fromRepo'"))
+        target = self._repo_key(data.get("toRepo"), repo_type, "'toRepo'")
+        self.auth.check_namespace(ident, source.namespace, "move a repository")
+        self.auth.check_namespace(ident, target.namespace, "move a repository")
+        self.storage.move_repo(source, target)
+        return Response.json({"url": self._repo_url(req, target)})
+
+    def _duplicate(self, req: Request, key: RepoKey, who: Identity) -> Response:
+        self._readable(key, who)
+        data = self._json_body(req)
+        target = self._repo_key(data.get("repository"), key.type, "'repository'")
+        self.auth.check_namespace(who, target.namespace, "duplicate a repository")
+        private = {"private": True, "public": False}.get(str(data.get("visibility")))
+        if private is None and isinstance(data.get("private"), bool):
+            private = data["private"]
+        self.storage.duplicate_repo(key, target, private=private)
+        return Response.json({"url": self._repo_url(req, target)})
+
+    def _squash(self, req: Request, key: RepoKey, branch: str, who: Identity) -> Response:
+        data = self._json_body(req)
+        self._writable(key)
+        branch = validate_revision(branch)
+        message = data.get("message") or f"Super-squash branch '{branch}'"
+        if not isinstance(message, str):
+            raise HubError(400, "'message' must be a string")
+        commit = self.storage.squash(key, branch, message, who.name)
+        return Response.json({"commitId": commit.id})
+
+    def _own_repos(self, who: Identity | None, organization: str | None) -> Response:
+        """``hf repos ls``: the repositories of the caller (or of one of their organisations), with their size."""
+        ident = self.auth.require(who, "list your repositories")
+        namespace = organization or ident.name
+        self.auth.check_namespace(ident, namespace, "list the repositories")
+        out = []
+        for repo_type in ("model", "dataset", "space"):
+            for meta in self.storage.list_repos(repo_type):
+                if meta.key.namespace.casefold() != namespace.casefold():
+                    continue
+                try:
+                    head = self.storage.resolve(meta.key, DEFAULT_BRANCH)
+                except HubError:
+                    continue
+                out.append({
+                    "id": meta.key.repo_id, "type": repo_type, "updatedAt": head.date,
+                    "visibility": "private" if meta.private else "public",
+                    "storage": sum(entry.size for entry in head.files.values()), "storagePercent": 0,
+                })
+        return Response.json(out)
+
+    # ------------------------------------------------------------------ pull requests
+
+    def _discussion_change(self, key: RepoKey, rest: list[str], who: Identity) -> Response:
+        """``POST discussions/N/merge``: merge a pull request (discussions themselves are not kept)."""
+        if len(rest) != 2 or not rest[0].isdigit() or rest[1] != "merge":
+            raise HubError(
+                404, "This local Hub keeps pull requests as refs (refs/pr/N) that can be merged; "
+                "comments, titles and status changes of discussions are not supported",
+            )
+        self._writable(key)
+        merged = self.storage.merge_pull(key, int(rest[0]), who.name)
+        event = {
+            "id": merged.id[:24], "type": "status-change", "createdAt": merged.date,
+            "author": {"name": who.name}, "data": {"status": "merged"},
+        }
+        return Response.json({"newStatus": event})
+
     # ------------------------------------------------------------------ Git LFS
 
     def _text_of(self, commit: Commit, path: str) -> str:
@@ -1014,6 +1128,7 @@ class HubApp:
     ) -> Response:
         validate_name_part(key.namespace, "namespace")
         validate_name_part(key.name, "name")
+        key = self.storage.canonical(key)
         if method == "PUT" and len(rest) == 2:
             return self._lfs_upload(req, key, rest[0], rest[1], query)
         if method == "POST" and rest in (["batch"], ["verify"]):
@@ -1087,9 +1202,12 @@ class HubApp:
         if segments and segments[0] in ("datasets", "spaces"):
             repo_type = normalize_repo_type(segments[0])
             segments = segments[1:]
+        if len(segments) >= 4 and segments[1] == "resolve":
+            raise self._no_namespace(segments[0])
         if len(segments) < 5 or segments[2] != "resolve":
             raise HubError(404, f"Not found: {req.method} {req.target.partition('?')[0]}")
         key = RepoKey(repo_type, validate_name_part(segments[0], "namespace"), validate_name_part(segments[1], "name"))
+        key = self.storage.canonical(key)
         self._readable(key, who)
         commit = self.storage.resolve(key, validate_revision(segments[3]))
         path = validate_repo_path("/".join(segments[4:]))

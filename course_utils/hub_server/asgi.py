@@ -27,6 +27,7 @@ import concurrent.futures
 import logging
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, MutableMapping
 
@@ -251,6 +252,7 @@ class HubEndpoint:
         length = response.length if response.file is not None else len(response.body)
         headers = dict(response.headers)
         headers["Content-Length"] = str(length)
+        headers["X-Request-Id"] = uuid.uuid4().hex  # as the Hub's answers carry one, for bug reports
         if close:
             headers["Connection"] = "close"
         raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]

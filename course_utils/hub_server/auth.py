@@ -108,7 +108,7 @@ class TokenAuth:
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
-        if namespace not in identity.namespaces():
+        if namespace.casefold() not in {n.casefold() for n in identity.namespaces()}:  # names ignore case, as on the Hub
             raise HubError(
                 403,
                 f"You don't have the rights to {action} in namespace {namespace!r}: "
@@ -123,4 +123,4 @@ class TokenAuth:
         """
         if not private:
             return True
-        return identity is not None and namespace in identity.namespaces()
+        return identity is not None and namespace.casefold() in {n.casefold() for n in identity.namespaces()}

@@ -368,6 +368,26 @@ class Storage:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
 
+    def canonical(self, key: RepoKey) -> RepoKey:
+        """The key with the letter case of the stored repository (ids are case-insensitive, as on the Hub).
+
+        A key that matches no repository comes back unchanged.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if (self.repo_dir(key) / "repo.json").exists():
+            return key
+        base = self.repos_dir / f"{key.type}s"
+        try:
+            namespaces = [d for d in base.iterdir() if d.name.casefold() == key.namespace.casefold()]
+        except FileNotFoundError:
+            return key
+        for namespace in namespaces:
+            for repo in namespace.iterdir():
+                if repo.name.casefold() == key.name.casefold() and (repo / "repo.json").exists():
+                    return RepoKey(key.type, namespace.name, repo.name)
+        return key
+
     def repo_dir(self, key: RepoKey) -> Path:
         """Folder of a repository (names are validated, so the path stays under ``repos/``).
 
@@ -790,7 +810,18 @@ class Storage:
             raise HubError.repo_not_found(key.repo_id) from None
         data.setdefault("branches", {})
         data.setdefault("tags", {})
+        data.setdefault("pulls", {})
         return data
+
+    @staticmethod
+    def pull_number(revision: str) -> int | None:
+        """``refs/pr/3`` -> 3; ``None`` for anything else.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if revision.startswith("refs/pr/") and revision[8:].isdigit() and not revision[8:].startswith("0"):
+            return int(revision[8:])
+        return None
 
     @staticmethod
     def _commit_to_json(commit: Commit) -> dict[str, Any]:
@@ -849,8 +880,14 @@ class Storage:
         refs = self.read_refs(key)
         if is_commit_sha(revision):
             return self.read_commit(key, revision)
+        short = self._short_sha(key, revision, refs)
+        if short is not None:
+            return self.read_commit(key, short)
         sha: str | None = None
-        if revision.startswith("refs/heads/"):
+        pull = self.pull_number(revision)
+        if pull is not None:
+            sha = refs["pulls"].get(str(pull), {}).get("sha")
+        elif revision.startswith("refs/heads/"):
             sha = refs["branches"].get(revision[len("refs/heads/"):])
         elif revision.startswith("refs/tags/"):
             tag = refs["tags"].get(revision[len("refs/tags/"):])
@@ -862,6 +899,87 @@ class Storage:
         if sha is None:
             raise HubError.revision_not_found(key.repo_id, revision)
         return self.read_commit(key, sha)
+
+    def _short_sha(self, key: RepoKey, revision: str, refs: Mapping[str, Any]) -> str | None:
+        """The full id of an abbreviated commit id (7 to 39 hex digits) that no branch or tag is named."""
+        if not 7 <= len(revision) < 40 or any(c not in "0123456789abcdef" for c in revision):
+            return None
+        if revision in refs["branches"] or revision in refs["tags"]:
+            return None
+        matches = [p.stem for p in (self.repo_dir(key) / "commits").glob(f"{revision}*.json")]
+        if len(matches) > 1:
+            raise HubError(400, f"The short commit id {revision!r} matches {len(matches)} commits: give more digits")
+        return matches[0] if matches else None
+
+    def move_repo(self, source: RepoKey, target: RepoKey) -> None:
+        """Rename a repository (its history, tags and pull requests move with it); 409 if the target exists.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        if source.type != target.type:
+            raise HubError(400, "A repository keeps its type when it moves")
+        folder, final = self.repo_dir(source), self.repo_dir(target)
+        with self.repo_lock(source), self.repo_lock(target):
+            self.get_repo(source)
+            if self.repo_exists(self.canonical(target)):
+                raise HubError(409, f"A {target.type} repository {target.repo_id} already exists")
+            data = self._read_json(folder / "repo.json")
+            data["id"] = target.repo_id
+            self._write_json_atomic(folder / "repo.json", data)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(folder, final)
+            self._fsync_dir(final.parent)
+            self._fsync_dir(folder.parent)
+        with self._guard:
+            for cache_key in [k for k in self._commit_cache if k[0] == str(folder)]:
+                del self._commit_cache[cache_key]
+
+    def duplicate_repo(self, source: RepoKey, target: RepoKey, *, private: bool | None) -> RepoMeta:
+        """Copy a repository, history and refs, under a new id (contents are shared, not copied); 409 if it exists.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        with self.repo_lock(source):
+            meta = self.get_repo(source)
+            build = self.tmp_dir / f"repo-{secrets.token_hex(8)}"
+            shutil.copytree(self.repo_dir(source), build)
+        try:
+            new = RepoMeta(key=target, uid=secrets.token_hex(12), private=meta.private if private is None else private,
+                           created_at=utc_now(), extra=dict(meta.extra))
+            self._write_json_atomic(
+                build / "repo.json",
+                {"uid": new.uid, "private": new.private, "created_at": new.created_at, "extra": new.extra,
+                 "type": target.type, "id": target.repo_id},
+            )
+            with self.repo_lock(target):
+                if self.repo_exists(self.canonical(target)):
+                    raise HubError(409, f"A {target.type} repository {target.repo_id} already exists")
+                final = self.repo_dir(target)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                if final.exists():
+                    shutil.rmtree(final)
+                os.rename(build, final)
+                self._fsync_dir(final.parent)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+        return new
+
+    def squash(self, key: RepoKey, branch: str, message: str, author: str) -> Commit:
+        """Replace a branch's history by one commit holding its current files (tags keep their commits).
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        with self.repo_lock(key):
+            refs = self.read_refs(key)
+            if branch not in refs["branches"]:
+                raise HubError.revision_not_found(key.repo_id, branch)
+            head = self.read_commit(key, refs["branches"][branch])
+            commit = self._new_commit(parent=None, author=author, summary=message, description="", files=dict(head.files))
+            self._write_json_atomic(self.repo_dir(key) / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
+            refs["branches"][branch] = commit.id
+            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+            return commit
 
     def _new_commit(
         self,
@@ -899,8 +1017,12 @@ class Storage:
         description: str,
         author: str,
         parent_commit: str | None = None,
-    ) -> Commit:
-        """Apply a commit to a branch, all or nothing.
+        create_pr: bool = False,
+    ) -> tuple[Commit, int | None]:
+        """Apply a commit to a branch (or a pull request's ``refs/pr/N``), all or nothing; returns it and the PR number.
+
+        With ``create_pr`` the commit goes on top of the branch's head into a new pull request
+        (``refs/pr/N``, the branch does not move), which :meth:`merge_pull` applies later.
 
         ``operations`` are ``("add", path, entry)``, ``("delete_file", path, None)`` or
         ``("delete_folder", path, None)``, applied in order to the branch head's files.
@@ -915,7 +1037,17 @@ class Storage:
             with self.repo_lock(key):
                 self.get_repo(key)
                 refs = self.read_refs(key)
-                head_sha = refs["branches"].get(branch)
+                pull = self.pull_number(branch)
+                if pull is not None:
+                    pr = refs["pulls"].get(str(pull))
+                    if pr is None or pr["status"] != "open":
+                        raise HubError(
+                            404 if pr is None else 409,
+                            f"Pull request #{pull} of {key.repo_id} " + ("does not exist" if pr is None else f"is {pr['status']}"),
+                        )
+                    head_sha = pr["sha"]
+                else:
+                    head_sha = refs["branches"].get(branch)
                 if head_sha is None:
                     raise HubError.revision_not_found(key.repo_id, branch)
                 if parent_commit is not None and parent_commit != head_sha:
@@ -930,6 +1062,9 @@ class Storage:
                     if kind == "add":
                         assert entry is not None
                         files[path] = entry
+                    elif kind == "delete_file" and path not in files and any(p.startswith(path + "/") for p in files):
+                        for p in [p for p in files if p.startswith(path + "/")]:  # a folder, as the Hub allows
+                            del files[p]
                     elif kind == "delete_file":
                         if path not in files:
                             raise HubError(
@@ -965,11 +1100,72 @@ class Storage:
                     )
                     folder = self.repo_dir(key)
                     self._write_json_atomic(folder / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
-                refs["branches"][branch] = commit.id
+                if create_pr:
+                    pull = 1 + max((int(n) for n in refs["pulls"]), default=0)
+                    refs["pulls"][str(pull)] = {
+                        "sha": commit.id, "base": head_sha, "target": branch, "title": summary,
+                        "author": author, "status": "open", "created": commit.date,
+                    }
+                elif pull is not None:
+                    refs["pulls"][str(pull)]["sha"] = commit.id
+                else:
+                    refs["branches"][branch] = commit.id
                 self._write_json_atomic(folder / "refs.json", refs)
-                return commit
+                return commit, pull
         finally:
             self.discard(staged)
+
+    def merge_pull(self, key: RepoKey, number: int, author: str, message: str | None = None) -> Commit:
+        """Merge pull request ``number`` into its target branch; returns the branch's new head.
+
+        When the branch has not moved since the pull request was opened, the branch takes the pull
+        request's commit as it is. Otherwise the pull request's changes (file by file, against the
+        commit it started from) are applied in a new commit; 409 if the branch changed one of
+        those files differently meanwhile.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        with self.repo_lock(key):
+            refs = self.read_refs(key)
+            pr = refs["pulls"].get(str(number))
+            if pr is None:
+                raise HubError(404, f"Pull request #{number} of {key.repo_id} does not exist")
+            if pr["status"] != "open":
+                raise HubError(409, f"Pull request #{number} of {key.repo_id} is {pr['status']}")
+            target = pr["target"]
+            head_sha = refs["branches"].get(target)
+            if head_sha is None:
+                raise HubError.revision_not_found(key.repo_id, target)
+            if head_sha == pr["base"]:
+                merged = self.read_commit(key, pr["sha"])
+            else:
+                base = self.read_commit(key, pr["base"]).files
+                theirs = self.read_commit(key, pr["sha"]).files
+                files = dict(self.read_commit(key, head_sha).files)
+                conflicts = []
+                for path in sorted(set(base) | set(theirs)):
+                    if base.get(path) == theirs.get(path):
+                        continue  # unchanged by the pull request
+                    if files.get(path) not in (base.get(path), theirs.get(path)):
+                        conflicts.append(path)
+                    elif path in theirs:
+                        files[path] = theirs[path]
+                    else:
+                        files.pop(path, None)
+                if conflicts:
+                    raise HubError(
+                        409, f"Pull request #{number} conflicts with {target!r} on: {', '.join(conflicts[:10])}"
+                    )
+                merged = self._new_commit(
+                    parent=head_sha, author=author, summary=message or f"Merge pull request #{number}: {pr['title']}",
+                    description="", files=files,
+                )
+                self._write_json_atomic(self.repo_dir(key) / "commits" / f"{merged.id}.json", self._commit_to_json(merged))
+            refs["branches"][target] = merged.id
+            pr["status"] = "merged"
+            pr["merge_commit"] = merged.id
+            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+            return merged
 
     def create_tag(self, key: RepoKey, tag: str, revision: str, message: str | None) -> str:
         """Tag the commit a revision points to; 409 if the tag exists. Returns the commit id.
