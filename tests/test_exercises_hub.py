@@ -107,7 +107,7 @@ def model_repo(api, repo_name, tokenizer, tmp_path):
     model = BertForSequenceClassification(BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32))
     model.save_pretrained(tmp_path / "model")
     tokenizer.save_pretrained(tmp_path / "model")
-    (tmp_path / "model" / "README.md").write_text("# demo\n")
+    (tmp_path / "model" / "README.md").write_text("---\nlicense: apache-2.0\n---\n# demo\n")
     api.create_repo(repo_id)
     api.upload_folder(folder_path=tmp_path / "model", repo_id=repo_id)
     return repo_id

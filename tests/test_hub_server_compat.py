@@ -130,3 +130,33 @@ def test_the_cli_says_what_is_wrong_with_a_bad_user_name_in_one_line(tmp_path):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: cannot start the local hub: Invalid") and done.stderr.count("\n") == 1
+
+
+def test_card_metadata_is_checked_as_the_hub_does(api):
+    from huggingface_hub import CommitOperationAdd
+
+    api.create_repo("learner/cards")
+    with pytest.raises(ValueError, match="Invalid metadata in README.md"):
+        api.create_commit("learner/cards", [CommitOperationAdd("README.md", b"\n---\nmodel-index: foo\n---\n")],
+                          commit_message="bad index")
+    with pytest.warns(UserWarning, match="Empty or missing yaml metadata"):
+        api.create_commit("learner/cards", [CommitOperationAdd("README.md", b"No metadata here")],
+                          commit_message="no metadata")
+    good = b"---\nlicense: mit\nmodel-index:\n- name: m\n  results: []\n---\n# Card\n"
+    api.create_commit("learner/cards", [CommitOperationAdd("README.md", good)], commit_message="good")
+    assert api.list_repo_commits("learner/cards")[0].title == "good"
+
+
+def test_an_empty_pull_request_can_be_opened_and_read_back_and_a_stale_parent_is_refused(api):
+    from huggingface_hub import CommitOperationAdd
+    from huggingface_hub.errors import HfHubHTTPError
+
+    api.create_repo("learner/open")
+    pr = api.create_pull_request("learner/open", title="Try something")
+    assert pr.num == 1 and pr.is_pull_request and pr.status == "open" and pr.git_reference == "refs/pr/1"
+    assert pr.target_branch == "refs/heads/main"
+    parent = api.repo_info("learner/open").sha
+    api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id="learner/open")
+    with pytest.raises(HfHubHTTPError) as info:
+        api.create_commit("learner/open", [CommitOperationAdd("y.txt", b"y")], commit_message="late", parent_commit=parent)
+    assert info.value.response.status_code == 412 and "The branch was updated since you opened this page" in str(info.value)

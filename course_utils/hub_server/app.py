@@ -277,6 +277,18 @@ def _front_matter(text: str) -> str | None:
     return (match.group(1) or "") if match else None
 
 
+def _model_index_error(index: Any) -> str | None:
+    """Why a card's ``model-index`` is malformed (a list of {name, results: [...]}), or ``None``."""
+    if index is None:
+        return None
+    if not isinstance(index, list) or not all(isinstance(item, dict) for item in index):
+        return '"model-index" must be a list of models, each with a "name" and a list of "results"'
+    for item in index:
+        if not isinstance(item.get("name"), str) or not isinstance(item.get("results"), list):
+            return 'each entry of "model-index" needs a "name" (text) and "results" (a list)'
+    return None
+
+
 #: Paths one paths-info request may ask about (ours; huggingface_hub asks about a few at a time).
 MAX_PATHS_INFO = 1000
 #: A card's metadata block may hold this many bytes...
@@ -417,6 +429,7 @@ class HubApp:
             ("GET", "refs"): lambda: self._refs(key, who),
             ("GET", "commits"): lambda: self._commits(key, arg or DEFAULT_BRANCH, query, who),
             ("GET", "auth-check"): lambda: self._auth_check(key, who),
+            ("GET", "discussions"): lambda: self._pull_details(key, arg, who),
             ("POST", "paths-info"): lambda: self._paths_info(req, key, arg, who),
         }
         if (method, action) in readers and (action in ("", "refs", "auth-check") or arg):
@@ -434,6 +447,10 @@ class HubApp:
             ("POST", "discussions"): lambda ident: self._discussion_change(key, rest[1:], ident),
             ("POST", "super-squash"): lambda ident: self._squash(req, key, arg, ident),
         }
+        if (method, action) == ("POST", "discussions") and not arg:
+            ident = self.auth.require(who, f"open a pull request on {key.repo_id}")
+            self.auth.check_namespace(ident, key.namespace, "open a pull request")
+            return self._open_pull(req, key, ident)
         if (method, action) == ("POST", "duplicate") and not arg:  # into the caller's namespace: checked there
             return self._duplicate(req, key, self.auth.require(who, f"duplicate {key.repo_id}"))
         if action in ("xet-write-token", "xet-read-token"):
@@ -518,15 +535,17 @@ class HubApp:
         if not isinstance(content, str):
             raise HubError(400, "'content' must be a string")
         block = _front_matter(content)
+        empty = {"errors": [], "warnings": [{"message": "Empty or missing yaml metadata in repo card"}]}
         if block is None:
-            return Response.json({"errors": [], "warnings": []})
+            return Response.json(empty)  # the Hub's warning: a card should say what the repository is
         parsed, error = _load_yaml(block)
+        if error is None and parsed is not None and not isinstance(parsed, dict):
+            error = "README.md metadata must be a YAML mapping (key: value lines)"
+        if error is None and isinstance(parsed, dict):
+            error = _model_index_error(parsed.get("model-index"))
         if error is not None:
             return Response.json({"error": "Invalid metadata in README.md", "errors": [{"message": error}]}, 400)
-        if parsed is not None and not isinstance(parsed, dict):
-            message = "README.md metadata must be a YAML mapping (key: value lines)"
-            return Response.json({"error": message, "errors": [{"message": message}]}, 400)
-        return Response.json({"errors": [], "warnings": []})
+        return Response.json({"errors": [], "warnings": []} if parsed else empty)
 
     # ------------------------------------------------------------------ repositories
 
@@ -1086,6 +1105,29 @@ class HubApp:
         return Response.json(out)
 
     # ------------------------------------------------------------------ pull requests
+
+    def _open_pull(self, req: Request, key: RepoKey, who: Identity) -> Response:
+        data = self._json_body(req)
+        if not data.get("pullRequest"):
+            raise HubError(400, "This local Hub keeps pull requests only: discussions are not supported")
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise HubError(400, "A pull request needs a 'title'")
+        self._writable(key)
+        number = self.storage.open_pull(key, DEFAULT_BRANCH, title.strip(), who.name)
+        return Response.json({"num": number, "pullRequest": {"num": number}, "url": f"{self._repo_url(req, key)}/discussions/{number}"})
+
+    def _pull_details(self, key: RepoKey, number: str, who: Identity | None) -> Response:
+        self._readable(key, who)
+        pr = self.storage.read_refs(key)["pulls"].get(number) if number.isdigit() else None
+        if pr is None:
+            raise HubError(404, f"Pull request #{number} of {key.repo_id} does not exist (discussions are not kept)")
+        return Response.json({
+            "num": int(number), "title": pr["title"], "status": pr["status"], "author": {"name": pr["author"]},
+            "createdAt": pr["created"], "isPullRequest": True, "repo": {"name": key.repo_id, "type": key.type},
+            "events": [], "filesWithConflicts": [], "diff": "",
+            "changes": {"base": f"refs/heads/{pr['target']}", "mergeCommitId": pr.get("merge_commit")},
+        })
 
     def _discussion_change(self, key: RepoKey, rest: list[str], who: Identity) -> Response:
         """``POST discussions/N/merge``: merge a pull request (discussions themselves are not kept)."""

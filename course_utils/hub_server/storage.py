@@ -1053,8 +1053,9 @@ class Storage:
                 if parent_commit is not None and parent_commit != head_sha:
                     raise HubError(
                         412,
-                        f"A commit has happened since {parent_commit} on branch {branch!r} (head is {head_sha}): "
-                        "fetch the new head and try again",
+                        # the first sentence is the Hub's own; clients and tests look for it
+                        "The branch was updated since you opened this page. Please refresh and try again. "
+                        f"(parent {parent_commit}, head of {branch!r} now {head_sha})",
                     )
                 head = self.read_commit(key, head_sha)
                 files = dict(head.files)
@@ -1114,6 +1115,24 @@ class Storage:
                 return commit, pull
         finally:
             self.discard(staged)
+
+    def open_pull(self, key: RepoKey, target: str, title: str, author: str) -> int:
+        """Open an empty pull request on ``target`` (its head, nothing changed yet); returns its number.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        with self.repo_lock(key):
+            refs = self.read_refs(key)
+            head = refs["branches"].get(target)
+            if head is None:
+                raise HubError.revision_not_found(key.repo_id, target)
+            number = 1 + max((int(n) for n in refs["pulls"]), default=0)
+            refs["pulls"][str(number)] = {
+                "sha": head, "base": head, "target": target, "title": title, "author": author,
+                "status": "open", "created": utc_now(),
+            }
+            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+            return number
 
     def merge_pull(self, key: RepoKey, number: int, author: str, message: str | None = None) -> Commit:
         """Merge pull request ``number`` into its target branch; returns the branch's new head.

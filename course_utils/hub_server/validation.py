@@ -148,7 +148,8 @@ def validate_name_part(value: Any, what: str = "name") -> str:
 def validate_repo_path(value: Any) -> str:
     """Check a file path inside a repository and return it unchanged.
 
-    Rejected (400): non-strings, empty paths, absolute paths, backslashes, control characters,
+    Rejected with 422 (the Hub's answer to a relative path): backslashes, ``.`` and ``..`` segments.
+    Rejected (400): non-strings, empty paths, absolute paths, control characters,
     empty segments (``a//b``, a trailing ``/``), ``.`` and ``..`` segments, ``.git`` segments,
     paths over 1000 characters and segments over 255 bytes. The server never turns such a path
     into a file name (files are stored by content hash), but it refuses them all the same so
@@ -170,14 +171,14 @@ def validate_repo_path(value: Any) -> str:
     if value.startswith("/"):
         raise HubError(400, f"Invalid path {shown!r}: absolute paths are not allowed")
     if "\\" in value:
-        raise HubError(400, f"Invalid path {shown!r}: backslashes are not allowed")
+        raise HubError(422, f"Invalid path {shown!r}: backslashes are not allowed")
     if _CONTROL_RE.search(value):
         raise HubError(400, f"Invalid path {shown!r}: control characters are not allowed")
     for segment in value.split("/"):
         if segment == "":
             raise HubError(400, f"Invalid path {shown!r}: empty path segment")
         if segment in (".", ".."):
-            raise HubError(400, f"Invalid path {shown!r}: '.' and '..' segments are not allowed")
+            raise HubError(422, f"Invalid path {shown!r}: '.' and '..' segments are not allowed")
         if segment.lower() == ".git":
             raise HubError(400, f"Invalid path {shown!r}: a '.git' folder cannot be committed (in any letter case)")
         if segment[-1] in ". ":
