@@ -47,15 +47,19 @@ DEFAULT_FILES = [
     "test_hf_api.py", "test_file_download.py", "test_snapshot_download.py", "test_commit_api.py",
     "test_copy_files.py", "test_lfs.py", "test_upload_pipeline.py",
 ]
-#: First match wins; "id" looks at the test's id, "source" at its code.
+#: First match wins; "id" looks at the test's id, "source" at its code, "class" also at its class's code.
 SCOPE_RULES = [
     {"in": "id", "words": ["xet", "Xet"], "reason": "Xet storage (the local Hub takes large files through Git LFS)"},
     {"in": "id", "words": ["Discussion", "discussion"],
      "reason": "discussions and their comments (pull requests are kept as refs only)"},
     {"in": "source", "words": ["OTHER_TOKEN", "OTHER_USER", "ENTERPRISE_"], "reason": "the staging Hub's other accounts"},
-    {"in": "source", "words": ["api_prod", "ENDPOINT_PRODUCTION", "huggingface.co"],
-     "reason": "repositories on huggingface.co"},
+    {"in": "class", "words": ["api_prod", "ENDPOINT_PRODUCTION"], "reason": "repositories on huggingface.co"},
     {"in": "source", "words": ["gated", "access_request", "AccessRequest"], "reason": "gated repositories"},
+    {"in": "class", "words": ["DUMMY_MODEL_ID", "DUMMY_DATASET_ID", "DUMMY_RENAMED", "SAMPLE_DATASET_IDENTIFIER",
+                              "DUMMY_EXTRA_LARGE", "FULL_NAME", "valid_org"],
+     "reason": "repositories and account details seeded on the staging Hub"},
+    {"in": "source", "words": ["bucket_write", "bucket_with_files"], "reason": "storage buckets"},
+    {"in": "id", "words": ["repo_to_repo"], "reason": "copying LFS files between repositories (the client needs their Xet hashes)"},
     {"in": "id", "words": ["Space", "space", "Collection", "Paper", "Webhook", "Inference", "inference", "UserApi",
                            "Activity", "Jobs", "jobs", "Bucket", "bucket", "like", "Like"],
      "reason": "Hub services beyond repositories (Spaces, collections, papers, webhooks, inference, jobs, buckets, likes)"},

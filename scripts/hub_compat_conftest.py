@@ -62,15 +62,16 @@ def repo_factory(api: HfApi):
 
 def _reason(item: pytest.Item) -> str | None:
     """Why a test is out of scope (the first rule that matches its id or its source), or ``None``."""
-    source = ""
-    for obj in (getattr(item, "cls", None), item.obj):  # the class too: its fixtures choose the endpoint
+    def source_of(obj: object) -> str:
         try:
-            source += inspect.getsource(obj) if obj is not None else ""
+            return inspect.getsource(obj) if obj is not None else ""  # type: ignore[arg-type]
         except (OSError, TypeError):
-            pass
-    node = item.nodeid
+            return ""
+
+    own = source_of(item.obj)
+    texts = {"id": item.nodeid, "source": own, "class": own + source_of(getattr(item, "cls", None))}
     for rule in SCOPE["rules"]:
-        where = node if rule["in"] == "id" else source
+        where = texts[rule["in"]]
         if any(word in where for word in rule["words"]):
             return rule["reason"]
     return None
@@ -99,7 +100,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     message = ""
     if report.skipped and isinstance(report.longrepr, tuple):
-        message = str(report.longrepr[2])
+        message = str(report.longrepr[2]).removeprefix("Skipped: ")
     elif report.failed:
         message = report.longreprtext.strip().splitlines()[-1][:300] if report.longreprtext.strip() else ""
     with open(os.environ["HUB_COMPAT_OUTCOMES"], "a", encoding="utf-8") as fh:

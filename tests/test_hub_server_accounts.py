@@ -53,7 +53,7 @@ def test_learners_cannot_read_write_tag_or_delete_each_others_repositories(learn
     alice, bob = learners["alice"], learners["bob"]
     alice.create_repo("alice/diary", private=True)
     alice.create_repo("alice/public-model")
-    alice.upload_file(path_or_fileobj=b"# mine\n", path_in_repo="README.md", repo_id="alice/public-model")
+    alice.upload_file(path_or_fileobj=b"---\nlicense: mit\n---\n# mine\n", path_in_repo="README.md", repo_id="alice/public-model")
 
     assert bob.repo_exists("alice/diary") is False  # private: as if it did not exist
     assert alice.repo_exists("alice/diary") is True

@@ -289,6 +289,12 @@ def _model_index_error(index: Any) -> str | None:
     return None
 
 
+#: What follows a repository id in /api/{type}s/{namespace}/{name}/... (to recognise an id without namespace).
+_REPO_ACTIONS = frozenset({
+    "revision", "tree", "refs", "commits", "paths-info", "preupload", "commit", "tag", "branch", "settings",
+    "discussions", "auth-check", "super-squash", "duplicate", "xet-write-token", "xet-read-token",
+})
+
 #: Paths one paths-info request may ask about (ours; huggingface_hub asks about a few at a time).
 MAX_PATHS_INFO = 1000
 #: A card's metadata block may hold this many bytes...
@@ -420,6 +426,10 @@ class HubApp:
     ) -> Response:
         validate_name_part(key.namespace, "namespace")
         validate_name_part(key.name, "name")
+        if not self.storage.repo_exists(key):
+            if key.name in _REPO_ACTIONS:  # /api/models/gpt2/revision/main: an id without a namespace
+                raise self._no_namespace(key.namespace)
+            raise HubError.repo_not_found(key.repo_id)
         action = rest[0] if rest else ""
         arg = "/".join(rest[1:])
         readers: dict[tuple[str, str], Callable[[], Response]] = {
@@ -1004,6 +1014,7 @@ class HubApp:
     def _create_tag(self, req: Request, key: RepoKey, revision: str, who: Identity) -> Response:
         data = self._json_body(req)
         self._writable(key)
+        self.storage.resolve(key, validate_revision(revision))  # a missing revision is a 404 first, as on the Hub
         tag = validate_ref_name(data.get("tag"), "tag")
         message = data.get("message")
         if message is not None and not isinstance(message, str):

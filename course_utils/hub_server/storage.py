@@ -922,7 +922,7 @@ class Storage:
         with self.repo_lock(source), self.repo_lock(target):
             self.get_repo(source)
             if self.repo_exists(self.canonical(target)):
-                raise HubError(409, f"A {target.type} repository {target.repo_id} already exists")
+                raise HubError(409, f"A {target.type} repository called {target.repo_id} already exists")  # the Hub's words
             data = self._read_json(folder / "repo.json")
             data["id"] = target.repo_id
             self._write_json_atomic(folder / "repo.json", data)
@@ -972,12 +972,20 @@ class Storage:
         """
         with self.repo_lock(key):
             refs = self.read_refs(key)
-            if branch not in refs["branches"]:
+            pull = self.pull_number(branch)
+            if pull is not None and str(pull) in refs["pulls"]:
+                head_sha = refs["pulls"][str(pull)]["sha"]
+            elif branch in refs["branches"]:
+                head_sha = refs["branches"][branch]
+            else:
                 raise HubError.revision_not_found(key.repo_id, branch)
-            head = self.read_commit(key, refs["branches"][branch])
+            head = self.read_commit(key, head_sha)
             commit = self._new_commit(parent=None, author=author, summary=message, description="", files=dict(head.files))
             self._write_json_atomic(self.repo_dir(key) / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
-            refs["branches"][branch] = commit.id
+            if pull is not None:
+                refs["pulls"][str(pull)]["sha"] = commit.id
+            else:
+                refs["branches"][branch] = commit.id
             self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
             return commit
 
@@ -1223,7 +1231,7 @@ class Storage:
             commit = self.resolve(key, starting_point or DEFAULT_BRANCH)
             refs = self.read_refs(key)
             if branch in refs["branches"]:
-                raise HubError(409, f"Branch {branch!r} already exists in {key.repo_id}")
+                raise HubError(409, f"Reference refs/heads/{branch} already exists in {key.repo_id}")  # the Hub's words
             refs["branches"][branch] = commit.id
             self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
             return commit.id
@@ -1234,11 +1242,11 @@ class Storage:
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
         if branch == DEFAULT_BRANCH:
-            raise HubError(403, f"The default branch {DEFAULT_BRANCH!r} cannot be deleted")
+            raise HubError(403, f"Cannot delete refs/heads/{DEFAULT_BRANCH}: it is the default branch")
         with self.repo_lock(key):
             refs = self.read_refs(key)
             if branch not in refs["branches"]:
-                raise HubError.revision_not_found(key.repo_id, branch)
+                raise HubError(404, f"Invalid rev id: {branch} is not a branch of {key.repo_id}", "RevisionNotFound")
             del refs["branches"][branch]
             self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
 
