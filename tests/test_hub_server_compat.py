@@ -160,3 +160,15 @@ def test_an_empty_pull_request_can_be_opened_and_read_back_and_a_stale_parent_is
     with pytest.raises(HfHubHTTPError) as info:
         api.create_commit("learner/open", [CommitOperationAdd("y.txt", b"y")], commit_message="late", parent_commit=parent)
     assert info.value.response.status_code == 412 and "The branch was updated since you opened this page" in str(info.value)
+
+
+def test_downloads_by_a_moved_repositorys_old_id_are_redirected(api, tmp_path):
+    api.create_repo("learner/before", private=True)
+    api.upload_file(path_or_fileobj=b"content", path_in_repo="file.txt", repo_id="learner/before")
+    api.move_repo("learner/before", "learner/after")
+    status, headers, _ = raw_request(api.hub, "GET", "/learner/before/resolve/main/file.txt", token=api.hub.token)
+    assert status == 307 and headers["location"] == "/learner/after/resolve/main/file.txt"
+    assert read(api, "learner/before", "file.txt", cache_dir=tmp_path / "c") == b"content"
+    api.create_repo("learner/before")  # a new repository under the old id wins over the redirect
+    status, _, _ = raw_request(api.hub, "GET", "/learner/before/resolve/main/file.txt", token=api.hub.token)
+    assert status == 404

@@ -1261,6 +1261,11 @@ class HubApp:
             raise HubError(404, f"Not found: {req.method} {req.target.partition('?')[0]}")
         key = RepoKey(repo_type, validate_name_part(segments[0], "namespace"), validate_name_part(segments[1], "name"))
         key = self.storage.canonical(key)
+        if not self.storage.repo_exists(key):
+            moved = self.storage.renamed_to(key)
+            if moved is not None:  # the Hub redirects downloads by a repository's old id
+                path = req.target.replace(f"/{key.namespace}/{key.name}/", f"/{moved.namespace}/{moved.name}/", 1)
+                return Response(status=307, headers={"Location": path})
         self._readable(key, who)
         commit = self.storage.resolve(key, validate_revision(segments[3]))
         path = validate_repo_path("/".join(segments[4:]))

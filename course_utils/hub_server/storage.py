@@ -930,9 +930,32 @@ class Storage:
             os.rename(folder, final)
             self._fsync_dir(final.parent)
             self._fsync_dir(folder.parent)
+            with self._guard:  # downloads by the old id are redirected, as on the Hub
+                renames_path = self.root / "renames.json"
+                renames = self._read_json(renames_path) if renames_path.exists() else {}
+                renames[f"{source.type}/{source.repo_id}".casefold()] = target.repo_id
+                self._write_json_atomic(renames_path, renames)
         with self._guard:
             for cache_key in [k for k in self._commit_cache if k[0] == str(folder)]:
                 del self._commit_cache[cache_key]
+
+    def renamed_to(self, key: RepoKey) -> RepoKey | None:
+        """The repository that ``key`` was moved to (followed through later moves), if it was and it exists.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        path = self.root / "renames.json"
+        if not path.exists():
+            return None
+        renames = self._read_json(path)
+        current, seen = key, set()
+        while f"{current.type}/{current.repo_id}".casefold() in renames and current.repo_id not in seen:
+            seen.add(current.repo_id)
+            namespace, name = renames[f"{current.type}/{current.repo_id}".casefold()].split("/")
+            current = self.canonical(RepoKey(key.type, namespace, name))
+            if self.repo_exists(current):
+                return current
+        return None
 
     def duplicate_repo(self, source: RepoKey, target: RepoKey, *, private: bool | None) -> RepoMeta:
         """Copy a repository, history and refs, under a new id (contents are shared, not copied); 409 if it exists.
