@@ -120,7 +120,7 @@ def test_a_body_sent_a_byte_at_a_time_gets_408_at_its_deadline_and_changes_nothi
 
 
 def test_too_many_requests_at_once_get_503_with_retry_after_and_the_server_recovers(tmp_path: Path) -> None:
-    limits = ServerLimits(max_requests=2, body_timeout=30.0)
+    limits = ServerLimits(max_requests=2, queue_timeout=0.5, body_timeout=30.0)
     with LocalHub(tmp_path / "data", server_limits=limits) as hub:
         create_repo(hub, "busy")
         held = []
@@ -288,3 +288,34 @@ def test_stop_ends_every_thread_and_connection_even_mid_request(tmp_path: Path) 
     assert [t.name for t in threading.enumerate() if t.name.startswith(f"local-hub-{port}-")] == []
     assert closed_within(sock, 2.0) is not None
     sock.close()
+
+
+def test_status_lines_carry_their_reason_phrase(tmp_path: Path) -> None:
+    with LocalHub(tmp_path / "data") as hub:
+        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10)
+        conn.request("GET", "/api/models/learner/missing")
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        assert (response.status, response.reason) == (404, "Not Found")  # the client quotes it in its errors
+
+
+def test_a_request_past_the_cap_waits_for_a_free_worker_before_any_503(tmp_path: Path) -> None:
+    limits = ServerLimits(max_requests=1, queue_timeout=10.0, body_timeout=30.0)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        create_repo(hub, "queue")
+        held = socket.create_connection(("127.0.0.1", hub.port))
+        held.sendall(
+            b"POST /api/models/learner/queue/commit/main HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
+            b"Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        time.sleep(0.3)  # the held commit has the only worker
+        answers: list[int] = []
+        waiting = threading.Thread(target=lambda: answers.append(raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0]))
+        waiting.start()
+        time.sleep(1.0)
+        assert answers == []  # queued, not refused
+        held.close()  # the commit ends (client gone): the worker is free
+        waiting.join(10)
+        assert answers == [200] and hub.refused == 0

@@ -3,8 +3,9 @@
 :class:`HubApp` stays synchronous (it reads bodies and files with ordinary blocking calls), so
 each request runs in one of a fixed number of worker threads. This module bridges the two:
 
-- **Concurrency.** At most ``max_requests`` requests are handled at once; one more is answered
-  at once with 503 and ``Retry-After`` (nothing of its body is read).
+- **Concurrency.** At most ``max_requests`` requests are handled at once; one more waits up to
+  ``queue_timeout`` seconds for a free worker (a room's burst of downloads), then is answered 503
+  with ``Retry-After`` (nothing of its body is read).
 - **Request bodies** are streamed from the connection to the worker as it reads them (never
   held whole: the app writes file contents to disk as they arrive). The body has a deadline
   that a slow client cannot push back: ``body_timeout`` seconds plus one second per
@@ -60,7 +61,8 @@ class ServerLimits:
     """How much one server takes on: connections, requests in flight, and how long a client may take.
 
     ``max_connections`` open connections in all and ``max_connections_per_client`` from one
-    address (more are answered 503 and closed); ``max_requests`` handled at once (more: 503);
+    address (more are answered 503 and closed); ``max_requests`` handled at once (more wait up to
+    ``queue_timeout`` seconds for a free worker, then get 503);
     ``idle_timeout`` seconds for a connection to send a complete request head (and between
     requests); ``body_timeout`` seconds plus one per ``min_upload_rate`` bytes received for a
     request body; ``retry_after`` seconds suggested with every 503.
@@ -69,8 +71,9 @@ class ServerLimits:
     """
 
     max_connections: int = 512
-    max_connections_per_client: int = 64
+    max_connections_per_client: int = 128
     max_requests: int = 32
+    queue_timeout: float = 10.0
     idle_timeout: float = 10.0
     body_timeout: float = 30.0
     min_upload_rate: int = 16 * 1024
@@ -80,7 +83,7 @@ class ServerLimits:
         for name in ("max_connections", "max_connections_per_client", "max_requests", "min_upload_rate", "retry_after"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
-        for name in ("idle_timeout", "body_timeout"):
+        for name in ("idle_timeout", "body_timeout", "queue_timeout"):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"{name} must be a positive number of seconds, not {getattr(self, name)!r}")
 
@@ -183,9 +186,14 @@ class HubEndpoint:
         self._endpoint = endpoint
         self.active = 0
         self.refused = 0
+        self._slots: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.active >= self.limits.max_requests:
+        if self._slots is None:  # made in the server's event loop
+            self._slots = asyncio.Semaphore(self.limits.max_requests)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.limits.queue_timeout)
+        except asyncio.TimeoutError:
             self.refused += 1
             await self._send(send, scope, overload_response(self.limits, "The hub is busy: too many requests at once. Try again in a few seconds."))
             return
@@ -194,6 +202,7 @@ class HubEndpoint:
             await self._serve(scope, receive, send)
         finally:
             self.active -= 1
+            self._slots.release()
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()

@@ -27,13 +27,17 @@ import secrets
 import socket
 import threading
 from collections import Counter
+from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Iterable
 
+import h11
+import hypercorn.protocol
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.asyncio.worker_context import WorkerContext
 from hypercorn.config import Config
+from hypercorn.protocol.h11 import H11Protocol
 from hypercorn.utils import wrap_app
 
 from .accounts import Accounts
@@ -80,6 +84,26 @@ def fitting_connection_cap(wanted: int) -> int:
     if soft == resource.RLIM_INFINITY:
         return wanted
     return max(1, min(wanted, soft // 2))
+
+
+class _H11WithReasons(H11Protocol):
+    """Hypercorn's HTTP/1.1 protocol, with the reason phrase in the status line (``404 Not Found``).
+
+    Hypercorn sends none, and the client's error messages then read "Client error '404 ' for url".
+    """
+
+    async def _send_h11_event(self, event: object) -> None:
+        if isinstance(event, h11.Response) and not event.reason:
+            try:
+                reason = HTTPStatus(event.status_code).phrase.encode()
+            except ValueError:
+                reason = b""
+            event = h11.Response(status_code=event.status_code, headers=event.headers, reason=reason)
+        await super()._send_h11_event(event)  # type: ignore[arg-type]
+
+
+# Hypercorn's connection wrapper picks its HTTP/1.1 protocol by this module-level name.
+hypercorn.protocol.H11Protocol = _H11WithReasons  # type: ignore[misc]
 
 
 class _Connection(TCPServer):
