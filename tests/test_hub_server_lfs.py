@@ -108,8 +108,8 @@ def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(lfs_hub: LocalH
     target = target_of(obj["actions"]["upload"]["href"])
     with socket.create_connection(("127.0.0.1", lfs_hub.port)) as sock:
         sock.sendall(f"PUT {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data[:300_000])
-    deadline = time.monotonic() + 5
-    while files_in(lfs_hub.data_dir / "tmp") and time.monotonic() < deadline:
+    deadline = time.monotonic() + 10  # the server sees the client go, drops the partial file, closes the connection
+    while (lfs_hub.active_connections or files_in(lfs_hub.data_dir / "tmp")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert files_in(lfs_hub.data_dir / "tmp") == [] and files_in(lfs_hub.data_dir / "lfs-uploads") == []
     status, _, _ = raw_request(lfs_hub, "PUT", target, data)  # the same link, again
@@ -212,3 +212,27 @@ def test_datasetdict_push_to_hub_goes_through_lfs_and_loads_back(session_hub_env
     assert all(entry.lfs is not None for entry in files.values())
     loaded = datasets.load_dataset(repo_id, cache_dir=str(tmp_path / "cache"))
     assert {k: v.to_dict() for k, v in loaded.items()} == {k: v.to_dict() for k, v in dsd.items()}
+
+
+def test_lfs_objects_belong_to_their_repository(lfs_hub: LocalHub) -> None:
+    """Knowing the sha256 of another learner's private file gives neither its bytes nor its existence."""
+    secret = os.urandom(5000)
+    oid = hashlib.sha256(secret).hexdigest()
+    (obj,) = batch(lfs_hub, "learner/weights", [(oid, len(secret))], lfs_hub.token)[1]["objects"]
+    raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), secret)
+    assert commit_lfs(lfs_hub, "learner/weights", "secret.bin", oid, len(secret))[0] == 200
+
+    mallory = lfs_hub._auth.accounts.add_user("mallory")
+    status, _, _ = raw_request(lfs_hub, "POST", "/api/repos/create", {"name": "mine", "type": "model"}, token=mallory)
+    assert status == 200
+    (obj,) = batch(lfs_hub, "mallory/mine", [(oid, len(secret))], mallory)[1]["objects"]
+    assert "upload" in obj["actions"]  # "upload it": the other repository's copy is not revealed
+    line = {"key": "lfsFile", "value": {"path": "stolen.bin", "algo": "sha256", "oid": oid, "size": len(secret)}}
+    status, _, reply = raw_request(
+        lfs_hub, "POST", "/api/models/mallory/mine/commit/main",
+        (json.dumps(HEADER) + "\n" + json.dumps(line) + "\n").encode(), token=mallory,
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    assert status == 400 and "was not uploaded" in reply["error"]
+    # within one repository, an object it holds can be named again (a copy needs no upload)
+    assert commit_lfs(lfs_hub, "learner/weights", "copy.bin", oid, len(secret))[0] == 200

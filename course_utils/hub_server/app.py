@@ -977,7 +977,7 @@ class HubApp:
                         raise HubError(400, f"Commit line {number}: an LFS file is named by its sha256 ('oid')")
                     if size is not None and (not isinstance(size, int) or size < 0):
                         raise HubError(400, f"Commit line {number}: 'size' must be a number of bytes")
-                    blob = self.storage.stage_lfs(oid, size)
+                    blob = self.storage.stage_lfs(key, oid, size)
                     staged.append(blob)
                     operations.append(("add", path, blob.entry))
                 elif kind == "header":
@@ -1188,7 +1188,7 @@ class HubApp:
             ident = self.auth.require(who, f"upload to {key.repo_id}")
             self.auth.check_namespace(ident, key.namespace, "write (LFS upload)")
             self._writable(key)
-            return self._lfs_batch(req, key) if rest == ["batch"] else self._lfs_verify(req)
+            return self._lfs_batch(req, key) if rest == ["batch"] else self._lfs_verify(req, key)
         raise HubError(404, f"Not found: {method} {req.target.partition('?')[0]}")
 
     def _lfs_batch(self, req: Request, key: RepoKey) -> Response:
@@ -1211,7 +1211,7 @@ class HubApp:
                     "message": f"{human_bytes(size)} is over what this local hub takes in one file "
                     f"({human_bytes(self.limits.max_commit_bytes)}; start it with a larger --max-commit-mb)",
                 }
-            elif not self.storage.has_object(oid, size):
+            elif not self.storage.has_object(key, oid, size):
                 expires, signature = self.signer.sign(key.repo_id, oid, size)
                 base = f"{req.base_url}/{URL_PREFIXES[key.type]}{key.repo_id}.git/info/lfs/objects"
                 answer["actions"] = {
@@ -1235,16 +1235,16 @@ class HubApp:
             raise HubError(403, f"Upload refused: {problem}")
         if req.body.length is not None and req.body.length != size:
             raise HubError(400, f"The upload has {req.body.length} bytes, not the {size} declared; nothing was kept")
-        if not self.storage.has_object(oid, size):
-            self.storage.store_lfs_object(oid, size, req.body.chunks(size))
+        if not self.storage.has_object(key, oid, size):
+            self.storage.store_lfs_object(key, oid, size, req.body.chunks(size))
         return Response.json({})
 
-    def _lfs_verify(self, req: Request) -> Response:
+    def _lfs_verify(self, req: Request, key: RepoKey) -> Response:
         data = self._json_body(req)
         oid, size = data.get("oid"), data.get("size")
         if not is_sha256(oid) or not isinstance(size, int):
             raise HubError(400, "'oid' (sha256) and 'size' are required")
-        if not self.storage.has_object(oid, size):
+        if not self.storage.has_object(key, oid, size):
             raise HubError(404, f"LFS object {oid} ({size} bytes) was not uploaded; upload it again")
         return Response.json({"oid": oid, "size": size})
 

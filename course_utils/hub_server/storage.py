@@ -544,20 +544,34 @@ class Storage:
 
     # ------------------------------------------------------------------ LFS objects
 
-    def has_object(self, sha256: str, size: int) -> bool:
-        """Whether content with this sha256 and size is stored or uploaded (an LFS batch answers "no upload needed").
+    def _pending(self, key: RepoKey, sha256: str) -> Path:
+        """Where an LFS object uploaded for this repository waits for its commit (by the repository's uid)."""
+        return self.lfs_dir / self.get_repo(key).uid / sha256
+
+    def _referenced(self, key: RepoKey, sha256: str, size: int | None) -> bool:
+        """Whether a commit of this repository holds content with that sha256 (and size)."""
+        for manifest in (self.repo_dir(key) / "commits").glob("*.json"):
+            for entry in self.read_commit(key, manifest.stem).files.values():
+                if entry.sha256 == sha256 and (size is None or entry.size == size):
+                    return True
+        return False
+
+    def has_object(self, key: RepoKey, sha256: str, size: int) -> bool:
+        """Whether this repository already has that content (an LFS batch then answers "no upload needed").
+
+        Objects are scoped to a repository, as on the Hub: knowing another repository's sha256 gives
+        neither its content nor the fact that it exists.
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
-        for path in (self.blob_path(sha256), self.lfs_dir / sha256):
-            try:
-                if path.stat().st_size == size:
-                    return True
-            except FileNotFoundError:
-                continue
-        return False
+        try:
+            if self._pending(key, sha256).stat().st_size == size:
+                return True
+        except FileNotFoundError:
+            pass
+        return self.blob_path(sha256).exists() and self._referenced(key, sha256, size)
 
-    def store_lfs_object(self, sha256: str, size: int, pieces: Iterable[bytes]) -> None:
+    def store_lfs_object(self, key: RepoKey, sha256: str, size: int, pieces: Iterable[bytes]) -> None:
         """Receive an LFS object's bytes; keep them only if they have exactly that sha256 and size.
 
         Written to ``tmp/`` while hashed, then moved to ``lfs-uploads/``; on a mismatch, a client
@@ -584,14 +598,16 @@ class Storage:
                 raise HubError(400, f"The upload has {received} bytes, not the {size} declared; nothing was kept")
             if digest.hexdigest() != sha256:
                 raise HubError(400, f"The uploaded bytes have sha256 {digest.hexdigest()}, not {sha256}; nothing was kept")
-            os.replace(tmp_path, self.lfs_dir / sha256)
-            self._fsync_dir(self.lfs_dir)
+            pending = self._pending(key, sha256)
+            pending.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_path, pending)
+            self._fsync_dir(pending.parent)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 tmp_path.unlink()
             raise
 
-    def stage_lfs(self, sha256: str, size: int | None) -> StagedBlob:
+    def stage_lfs(self, key: RepoKey, sha256: str, size: int | None) -> StagedBlob:
         """Stage a stored or uploaded LFS object for a commit (a hard link in ``tmp/``, no copy).
 
         400 when no such object was uploaded (or its size differs): the client must upload it first.
@@ -601,7 +617,10 @@ class Storage:
         from .lfs import lfs_pointer  # noqa: PLC0415 - lfs imports pathspec; storage stays light
 
         tmp_path = self.tmp_dir / f"blob-{secrets.token_hex(8)}"
-        for source in (self.blob_path(sha256), self.lfs_dir / sha256):
+        sources = [self._pending(key, sha256)]
+        if self._referenced(key, sha256, size):  # a copy of a file this repository already has
+            sources.append(self.blob_path(sha256))
+        for source in sources:
             try:
                 actual = source.stat().st_size
                 if size is not None and actual != size:
@@ -624,7 +643,7 @@ class Storage:
         """
         removed = 0
         limit = time.time() - max_age
-        for path in self.lfs_dir.iterdir():
+        for path in self.lfs_dir.glob("*/*"):
             with contextlib.suppress(FileNotFoundError):
                 if path.stat().st_mtime < limit:
                     path.unlink()
@@ -658,10 +677,6 @@ class Storage:
             touched.add(final.parent)
         for folder in touched:
             self._fsync_dir(folder)
-        for blob in staged:  # an uploaded LFS object now lives in blobs/
-            if blob.entry.lfs:
-                with contextlib.suppress(FileNotFoundError):
-                    (self.lfs_dir / blob.entry.sha256).unlink()
 
     # ------------------------------------------------------------------ repositories
 
@@ -1127,6 +1142,10 @@ class Storage:
                             )
                 with self._collection_lock(exclusive=False):
                     self._publish(staged)
+                    for blob in staged:  # an uploaded LFS object now lives in blobs/
+                        if blob.entry.lfs:
+                            with contextlib.suppress(FileNotFoundError):
+                                self._pending(key, blob.entry.sha256).unlink()
                     commit = self._new_commit(
                         parent=head_sha, author=author, summary=summary, description=description, files=files
                     )
