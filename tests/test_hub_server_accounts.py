@@ -59,7 +59,7 @@ def test_learners_cannot_read_write_tag_or_delete_each_others_repositories(learn
     assert alice.repo_exists("alice/diary") is True
     assert bob.repo_exists("alice/public-model") is True  # public: readable
     readme = tmp_path / "README.md"
-    readme.write_text("# bob was here\n")
+    readme.write_text("---\nlicense: mit\n---\n# bob was here\n")
     assert status_of(lambda: bob.upload_file(path_or_fileobj=str(readme), path_in_repo="README.md", repo_id="alice/public-model")) == 403
     assert status_of(lambda: bob.create_commit("alice/public-model", [CommitOperationAdd("x.txt", b"x")], commit_message="x")) == 403
     assert status_of(lambda: bob.create_tag("alice/public-model", tag="v1")) == 403
