@@ -96,6 +96,8 @@ def unpack_tests(archive: Path, into: Path, endpoint: str) -> Path:
         for member in members:
             relative = member.name.split("/tests/", 1)[1]
             target = tests / relative
+            if not target.resolve().is_relative_to(tests.resolve()):  # no '..' out of the folder
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             with tar.extractfile(member) as src:  # type: ignore[union-attr]
                 target.write_bytes(src.read())

@@ -145,3 +145,20 @@ def test_the_hosts_command_prints_each_token_once(tmp_path: Path, hub_online) ->
 def test_a_wrong_token_is_still_refused_on_every_endpoint(hub, learners) -> None:
     status, _, _ = raw_request(hub, "GET", "/api/whoami-v2", token="hf_local_not_a_real_token")
     assert status == 401
+
+
+def test_names_ignore_letter_case_so_no_account_can_take_another_ones_namespace(tmp_path):
+    from course_utils.hub_server import LocalHub
+    from hub_fixtures import raw_request
+
+    accounts = Accounts(tmp_path / "data")
+    accounts.add_user("Alice")
+    with pytest.raises(AccountsError, match="taken"):
+        accounts.add_user("alice")
+    accounts.add_user("bob")
+    with pytest.raises(AccountsError, match="user"):
+        accounts.set_org("BOB", ["bob"])
+    clash = accounts.add_user("Learner")  # the server's own user is 'learner': unknown to the accounts file
+    with LocalHub(tmp_path / "data") as hub:
+        status, _, body = raw_request(hub, "GET", "/api/whoami-v2", token=clash)
+        assert status == 403 and "clashes" in body["error"]

@@ -172,3 +172,29 @@ def test_downloads_by_a_moved_repositorys_old_id_are_redirected(api, tmp_path):
     api.create_repo("learner/before")  # a new repository under the old id wins over the redirect
     status, _, _ = raw_request(api.hub, "GET", "/learner/before/resolve/main/file.txt", token=api.hub.token)
     assert status == 404
+
+
+def test_review_findings_stay_fixed(api, tmp_path):
+    """A move onto itself, a redirect that would reveal a private name, squashed history, odd digits."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    api.create_repo("learner/self")
+    with pytest.raises(HfHubHTTPError) as info:
+        api.move_repo("learner/self", "learner/SELF")  # used to take the same lock twice and hang
+    assert info.value.response.status_code == 400
+    api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id="learner/self")  # not locked
+
+    api.create_repo("learner/hidden", private=True)
+    api.upload_file(path_or_fileobj=b"s", path_in_repo="s.txt", repo_id="learner/hidden")
+    api.move_repo("learner/hidden", "learner/new-secret-name")
+    status, headers, _ = raw_request(api.hub, "GET", "/learner/hidden/resolve/main/s.txt")  # anonymous
+    assert status == 404 and "location" not in headers
+
+    old = api.list_repo_commits("learner/self")[-1].commit_id
+    api.super_squash_history("learner/self")
+    status, _, _ = raw_request(api.hub, "GET", f"/learner/self/resolve/{old}/.gitattributes", token=api.hub.token)
+    assert status == 404  # the squashed history is gone, not just hidden
+
+    for target in ("/learner/self.git/info/lfs/objects/" + "a" * 64 + "/%C2%B2",
+                   "/api/models/learner/self/revision/refs%2Fpr%2F%C2%B2"):
+        assert raw_request(api.hub, "PUT" if "lfs" in target else "GET", target, b"")[0] in (403, 404)

@@ -319,3 +319,19 @@ def test_a_request_past_the_cap_waits_for_a_free_worker_before_any_503(tmp_path:
         held.close()  # the commit ends (client gone): the worker is free
         waiting.join(10)
         assert answers == [200] and hub.refused == 0
+
+
+def test_a_body_that_stops_mid_way_gets_408_after_the_idle_timeout(tmp_path: Path) -> None:
+    limits = ServerLimits(body_timeout=60.0, min_upload_rate=1024, idle_timeout=1.0)  # a long deadline
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        create_repo(hub, "pause")
+        sock = socket.create_connection(("127.0.0.1", hub.port))
+        sock.sendall(
+            b"POST /api/models/learner/pause/commit/main HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
+            b"Content-Type: application/x-ndjson\r\nContent-Length: 1000000\r\n\r\n" + b"{" + b" " * 400_000
+        )
+        start = time.monotonic()
+        reply = read_reply(sock, 10.0)
+        sock.close()
+        assert reply.startswith(b"HTTP/1.1 408") and time.monotonic() - start < 5

@@ -76,7 +76,8 @@ def test_an_object_goes_up_raw_is_verified_and_committed_by_its_sha256(lfs_hub: 
     # the batch endpoint now says the object is there: nothing to upload
     status, answer = batch(lfs_hub, "learner/weights", [(oid, len(data))], lfs_hub.token)
     assert "actions" not in answer["objects"][0]
-    assert files_in(lfs_hub.data_dir / "lfs-uploads") == []  # the object moved into the store
+    (pending,) = files_in(lfs_hub.data_dir / "lfs-uploads")  # kept a day for concurrent commits of the object,
+    assert pending.samefile(lfs_hub.storage.blob_path(oid))  # as a second name of the stored bytes: no space
 
 
 @pytest.mark.parametrize(
@@ -165,11 +166,14 @@ def test_deleting_the_repository_frees_its_lfs_objects_and_stale_uploads_expire(
     raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), stray)
     assert lfs_hub.storage.blob_path(oid).exists()
     assert lfs_hub.storage.forget_stale_uploads(max_age=3600) == 0  # fresh: kept for its commit
+    assert lfs_hub.storage.forget_stale_uploads(max_age=0) == 2  # a day later: the stray and the committed one
+    assert lfs_hub.storage.blob_path(oid).exists()  # the committed one stays in the store
+    (obj,) = batch(lfs_hub, "learner/weights", [(stray_oid, len(stray))], lfs_hub.token)[1]["objects"]
+    raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), stray)  # uploaded again
     status, _, _ = raw_request(lfs_hub, "DELETE", "/api/repos/delete", {"name": "weights", "type": "model"}, token=lfs_hub.token)
     assert status == 200
     assert not lfs_hub.storage.blob_path(oid).exists()
-    assert lfs_hub.storage.forget_stale_uploads(max_age=0) == 1
-    assert files_in(lfs_hub.data_dir / "lfs-uploads") == []
+    assert files_in(lfs_hub.data_dir / "lfs-uploads") == []  # the repository's pending uploads went with it
 
 
 def test_pointer_and_patterns_follow_git() -> None:

@@ -101,8 +101,9 @@ class Accounts:
         """Create an account and return its token (shown once: only its hash is kept)."""
         name = self._valid(name)
         data = self._load()
-        if name in data["users"] or name in data["orgs"] or name in reserved:
-            raise AccountsError(f"The name {name!r} is taken (a user or an organisation).")
+        taken = {n.casefold() for n in (*data["users"], *data["orgs"], *reserved)}
+        if name.casefold() in taken:  # names ignore case, as on the Hub: 'Alice' is 'alice'
+            raise AccountsError(f"The name {name!r} is taken (a user or an organisation, in any letter case).")
         token = f"hf_local_{secrets.token_urlsafe(24)}"
         data["users"][name] = {"token_sha256": _digest(token)}
         self._save(data)
@@ -132,8 +133,11 @@ class Accounts:
         """Create an organisation, or replace its members; every member must be a user."""
         org = self._valid(org)
         data = self._load()
-        if org in data["users"]:
-            raise AccountsError(f"The name {org!r} is a user's.")
+        if org.casefold() in {n.casefold() for n in data["users"]}:
+            raise AccountsError(f"The name {org!r} is a user's (in any letter case).")
+        existing = [n for n in data["orgs"] if n.casefold() == org.casefold() and n != org]
+        if existing:
+            raise AccountsError(f"The organisation exists as {existing[0]!r}: use that spelling.")
         unknown = sorted(set(members) - set(data["users"]))
         if unknown:
             raise AccountsError(f"Not users: {', '.join(unknown)} (add them first).")

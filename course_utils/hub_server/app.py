@@ -48,7 +48,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from .auth import Identity, TokenAuth
 from .body import Body, Headers, human_bytes
@@ -275,6 +275,11 @@ def _front_matter(text: str) -> str | None:
     """The YAML block between leading ``---`` lines of a README, if any."""
     match = re.match(r"\A\s*---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", text, re.DOTALL)
     return (match.group(1) or "") if match else None
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only (``"²".isdigit()`` is true, but ``int("²")`` fails)."""
+    return text.isascii() and text.isdigit()
 
 
 def _model_index_error(index: Any) -> str | None:
@@ -1130,7 +1135,7 @@ class HubApp:
 
     def _pull_details(self, key: RepoKey, number: str, who: Identity | None) -> Response:
         self._readable(key, who)
-        pr = self.storage.read_refs(key)["pulls"].get(number) if number.isdigit() else None
+        pr = self.storage.read_refs(key)["pulls"].get(number) if _is_number(number) else None
         if pr is None:
             raise HubError(404, f"Pull request #{number} of {key.repo_id} does not exist (discussions are not kept)")
         return Response.json({
@@ -1142,7 +1147,7 @@ class HubApp:
 
     def _discussion_change(self, key: RepoKey, rest: list[str], who: Identity) -> Response:
         """``POST discussions/N/merge``: merge a pull request (discussions themselves are not kept)."""
-        if len(rest) != 2 or not rest[0].isdigit() or rest[1] != "merge":
+        if len(rest) != 2 or not _is_number(rest[0]) or rest[1] != "merge":
             raise HubError(
                 404, "This local Hub keeps pull requests as refs (refs/pr/N) that can be merged; "
                 "comments, titles and status changes of discussions are not supported",
@@ -1212,7 +1217,7 @@ class HubApp:
                     f"({human_bytes(self.limits.max_commit_bytes)}; start it with a larger --max-commit-mb)",
                 }
             elif not self.storage.has_object(key, oid, size):
-                expires, signature = self.signer.sign(key.repo_id, oid, size)
+                expires, signature = self.signer.sign(f"{key.type}/{key.repo_id}", oid, size)
                 base = f"{req.base_url}/{URL_PREFIXES[key.type]}{key.repo_id}.git/info/lfs/objects"
                 answer["actions"] = {
                     "upload": {"href": f"{base}/{oid}/{size}?expires={expires}&signature={signature}", "header": {}},
@@ -1225,11 +1230,11 @@ class HubApp:
         )
 
     def _lfs_upload(self, req: Request, key: RepoKey, oid: str, size_text: str, query: dict[str, list[str]]) -> Response:
-        if not is_sha256(oid) or not size_text.isdigit():
+        if not is_sha256(oid) or not _is_number(size_text):
             raise HubError(404, f"Not found: PUT {req.target.partition('?')[0]}")
         size = int(size_text)
         problem = self.signer.check(
-            key.repo_id, oid, size, (query.get("expires") or [""])[0], (query.get("signature") or [""])[0]
+            f"{key.type}/{key.repo_id}", oid, size, (query.get("expires") or [""])[0], (query.get("signature") or [""])[0]
         )
         if problem is not None:
             raise HubError(403, f"Upload refused: {problem}")
@@ -1263,9 +1268,14 @@ class HubApp:
         key = self.storage.canonical(key)
         if not self.storage.repo_exists(key):
             moved = self.storage.renamed_to(key)
-            if moved is not None:  # the Hub redirects downloads by a repository's old id
-                path = req.target.replace(f"/{key.namespace}/{key.name}/", f"/{moved.namespace}/{moved.name}/", 1)
-                return Response(status=307, headers={"Location": path})
+            # the Hub redirects downloads by a repository's old id (to those who may read it: the new
+            # name of a private repository is not for everyone)
+            if moved is not None and self.auth.can_read(who, moved.namespace, self.storage.get_repo(moved).private):
+                prefix = "" if repo_type == "model" else URL_PREFIXES[repo_type]
+                rest = "/".join(quote(s, safe="") for s in segments[2:])
+                query_text = req.target.partition("?")[2]
+                location = f"/{prefix}{moved.namespace}/{moved.name}/{rest}" + (f"?{query_text}" if query_text else "")
+                return Response(status=307, headers={"Location": location})
         self._readable(key, who)
         commit = self.storage.resolve(key, validate_revision(segments[3]))
         path = validate_repo_path("/".join(segments[4:]))

@@ -9,8 +9,9 @@ each request runs in one of a fixed number of worker threads. This module bridge
 - **Request bodies** are streamed from the connection to the worker as it reads them (never
   held whole: the app writes file contents to disk as they arrive). The body has a deadline
   that a slow client cannot push back: ``body_timeout`` seconds plus one second per
-  ``min_upload_rate`` bytes received. Past it the request is answered 408 and the connection
-  closed. A client that hangs up mid-body changes nothing.
+  ``min_upload_rate`` bytes received, and no pause longer than ``idle_timeout``. Past either
+  the request is answered 408 and the connection closed. A client that hangs up mid-body
+  changes nothing. A worker is held while the request is handled, not while its answer is sent.
 - **Responses** go out in 1 MiB pieces; a client that does not take a piece within
   ``body_timeout`` seconds is dropped.
 
@@ -125,7 +126,8 @@ class _ReceiveStream:
 
     async def _fill(self, want: int) -> None:
         while len(self._buffer) < want and self._more:
-            left = self._deadline() - time.monotonic()
+            # the whole body's deadline, and a pause of at most idle_timeout between pieces
+            left = min(self._deadline() - time.monotonic(), self._limits.idle_timeout)
             try:
                 if left <= 0:
                     raise asyncio.TimeoutError
@@ -148,9 +150,10 @@ class _ReceiveStream:
         want = size if size >= 0 else 1 << 62
         if len(self._buffer) < want and self._more:
             future = asyncio.run_coroutine_threadsafe(self._fill(want), self._loop)
-            try:
-                future.result()
-            except concurrent.futures.CancelledError:
+            try:  # the deadline is enforced in _fill; the margin only guards against a loop that stopped
+                future.result(timeout=max(1.0, self._deadline() - time.monotonic()) + 30)
+            except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
+                future.cancel()
                 raise IncompleteBody("the server is stopping") from None
         if size < 0 or size >= len(self._buffer):
             data = bytes(self._buffer)
@@ -198,13 +201,21 @@ class HubEndpoint:
             await self._send(send, scope, overload_response(self.limits, "The hub is busy: too many requests at once. Try again in a few seconds."))
             return
         self.active += 1
-        try:
-            await self._serve(scope, receive, send)
-        finally:
-            self.active -= 1
-            self._slots.release()
+        held = [True]
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def release() -> None:  # once the answer is ready: sending it needs no worker
+            if held[0]:
+                held[0] = False
+                self.active -= 1
+                assert self._slots is not None
+                self._slots.release()
+
+        try:
+            await self._serve(scope, receive, send, release)
+        finally:
+            release()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, release: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()
         headers = Headers(scope=scope)
         target = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
@@ -221,12 +232,14 @@ class HubEndpoint:
         try:
             response, close = await loop.run_in_executor(self.executor, self._handle, request)
         except BodyTimeout as exc:
+            release()
             logger.info("%s %s: %s; nothing was changed", request.method, target, exc)
             await self._send(send, scope, Response.error(HubError(408, f"Request timeout: {exc}")), close=True)
             return
         except IncompleteBody as exc:
             logger.info("%s %s: body cut short (%s); nothing was changed", request.method, target, exc)
             return
+        release()
         await self._send(send, scope, response, close=close)
         if self.verbose:  # one line per request, as ``--verbose`` promises
             client = (scope.get("client") or ("?", 0))[0]

@@ -86,6 +86,13 @@ class TokenAuth:
         learner = self.accounts.identify(credentials) if self.accounts is not None else None
         if learner is None:
             raise HubError(401, INVALID_CREDENTIALS)
+        own = {n.casefold() for n in self.identity.namespaces()}
+        if learner.name.casefold() in own or any(org.casefold() in own for org in learner.orgs):
+            # an account named like the server's own user or organisations would share their namespaces
+            raise HubError(
+                403, f"The account {learner.name!r} clashes with the server's own user or organisations "
+                "(names ignore letter case): the host should rename it",
+            )
         return learner
 
     @staticmethod

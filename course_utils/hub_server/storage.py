@@ -767,7 +767,8 @@ class Storage:
         """
         folder = self.repo_dir(key)
         with self.repo_lock(key):
-            self.get_repo(key)
+            uid = self.get_repo(key).uid
+            shutil.rmtree(self.lfs_dir / uid, ignore_errors=True)  # uploads no commit will take now
             grave = self.trash_dir / f"{key.type}-{key.namespace}-{key.name}-{secrets.token_hex(6)}"
             os.rename(folder, grave)
             self._fsync_dir(folder.parent)
@@ -834,7 +835,8 @@ class Storage:
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
-        if revision.startswith("refs/pr/") and revision[8:].isdigit() and not revision[8:].startswith("0"):
+        number = revision[8:]
+        if revision.startswith("refs/pr/") and number.isascii() and number.isdigit() and not number.startswith("0"):
             return int(revision[8:])
         return None
 
@@ -933,8 +935,11 @@ class Storage:
         """
         if source.type != target.type:
             raise HubError(400, "A repository keeps its type when it moves")
+        if source.repo_id.casefold() == target.repo_id.casefold():
+            raise HubError(400, f"{source.repo_id} is already called that (names ignore letter case)")
         folder, final = self.repo_dir(source), self.repo_dir(target)
-        with self.repo_lock(source), self.repo_lock(target):
+        first, second = sorted((source, target), key=lambda k: k.repo_id.casefold())  # one order: no deadlock
+        with self.repo_lock(first), self.repo_lock(second):
             self.get_repo(source)
             if self.repo_exists(self.canonical(target)):
                 raise HubError(409, f"A {target.type} repository called {target.repo_id} already exists")  # the Hub's words
@@ -1025,7 +1030,32 @@ class Storage:
             else:
                 refs["branches"][branch] = commit.id
             self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
-            return commit
+            self._prune_unreachable(key, refs)
+        self.collect_garbage()  # the squashed history's own files go too
+        return commit
+
+    def _prune_unreachable(self, key: RepoKey, refs: Mapping[str, Any]) -> int:
+        """Delete the commits no branch, tag or pull request reaches (after a squash); how many.
+
+        The caller holds the repository's lock.
+        """
+        heads = [*refs["branches"].values(), *(tag["commit"] for tag in refs["tags"].values()),
+                 *(pr["sha"] for pr in refs["pulls"].values()), *(pr["base"] for pr in refs["pulls"].values())]
+        reachable: set[str] = set()
+        for sha in heads:
+            while sha and sha not in reachable:
+                reachable.add(sha)
+                sha = self.read_commit(key, sha).parent or ""
+        folder = self.repo_dir(key)
+        removed = 0
+        for manifest in (folder / "commits").glob("*.json"):
+            if manifest.stem not in reachable:
+                manifest.unlink()
+                removed += 1
+        with self._guard:
+            for cache_key in [k for k in self._commit_cache if k[0] == str(folder) and k[1] not in reachable]:
+                del self._commit_cache[cache_key]
+        return removed
 
     def _new_commit(
         self,
@@ -1141,11 +1171,10 @@ class Storage:
                                 "but it is a file"
                             )
                 with self._collection_lock(exclusive=False):
+                    # An uploaded LFS object stays in lfs-uploads/ too: it is a hard link to the same
+                    # bytes (no space), and a concurrent commit of the same object may still stage it.
+                    # Uploads go after a day (forget_stale_uploads) or with their repository.
                     self._publish(staged)
-                    for blob in staged:  # an uploaded LFS object now lives in blobs/
-                        if blob.entry.lfs:
-                            with contextlib.suppress(FileNotFoundError):
-                                self._pending(key, blob.entry.sha256).unlink()
                     commit = self._new_commit(
                         parent=head_sha, author=author, summary=summary, description=description, files=files
                     )
