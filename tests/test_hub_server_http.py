@@ -55,6 +55,25 @@ def leftover_files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()]
 
 
+def start_commit(hub: LocalHub, repo: str, length: int, first: bytes = b"{") -> socket.socket:
+    """A commit to ``learner/<repo>`` announcing ``length`` bytes of body, of which only ``first`` is sent."""
+    sock = socket.create_connection(("127.0.0.1", hub.port))
+    sock.sendall(
+        f"POST /api/models/learner/{repo}/commit/main HTTP/1.1\r\nHost: x\r\n".encode()
+        + b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
+        + f"Content-Type: application/x-ndjson\r\nContent-Length: {length}\r\n\r\n".encode() + first
+    )
+    return sock
+
+
+def wait_for_whoami(hub: LocalHub, failure: str, seconds: float = 5.0) -> None:
+    """Ask whoami until it answers 200; fail with ``failure`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0] != 200:
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+
+
 def create_repo(hub: LocalHub, name: str) -> None:
     status, _, _ = raw_request(hub, "POST", "/api/repos/create", {"name": name, "type": "model"}, token=hub.token)
     assert status == 200
@@ -86,12 +105,7 @@ def test_a_body_sent_a_byte_at_a_time_gets_408_at_its_deadline_and_changes_nothi
     with LocalHub(tmp_path / "data", server_limits=limits) as hub:
         create_repo(hub, "slow")
         before = raw_request(hub, "GET", "/api/models/learner/slow", token=hub.token)[2]["sha"]
-        sock = socket.create_connection(("127.0.0.1", hub.port))
-        sock.sendall(
-            b"POST /api/models/learner/slow/commit/main HTTP/1.1\r\nHost: x\r\n"
-            b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
-            b"Content-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n"
-        )
+        sock = start_commit(hub, "slow", 100000, first=b"")
         start = time.monotonic()
         reply = b""
         sock.settimeout(0.3)
@@ -125,12 +139,7 @@ def test_too_many_requests_at_once_get_503_with_retry_after_and_the_server_recov
         create_repo(hub, "busy")
         held = []
         for _ in range(2):  # two commits whose bodies never finish hold both request slots
-            sock = socket.create_connection(("127.0.0.1", hub.port))
-            sock.sendall(
-                b"POST /api/models/learner/busy/commit/main HTTP/1.1\r\nHost: x\r\n"
-                b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
-                b"Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n{"
-            )
+            sock = start_commit(hub, "busy", 1000)
             held.append(sock)
         deadline = time.monotonic() + 5
         status, headers, body = raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)
@@ -143,10 +152,7 @@ def test_too_many_requests_at_once_get_503_with_retry_after_and_the_server_recov
         assert hub.refused >= 1
         for sock in held:
             sock.close()
-        deadline = time.monotonic() + 5
-        while raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0] != 200:
-            assert time.monotonic() < deadline, "the server did not recover once the requests ended"
-            time.sleep(0.05)
+        wait_for_whoami(hub, "the server did not recover once the requests ended")
 
 
 def test_connections_past_the_per_client_cap_get_503_and_the_cap_frees_up(tmp_path: Path) -> None:
@@ -162,10 +168,7 @@ def test_connections_past_the_per_client_cap_get_503_and_the_cap_frees_up(tmp_pa
         assert "connections from your address" in body["error"]
         for sock in idle:
             sock.close()
-        deadline = time.monotonic() + 5
-        while raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0] != 200:
-            assert time.monotonic() < deadline, "closed connections still count against the cap"
-            time.sleep(0.05)
+        wait_for_whoami(hub, "closed connections still count against the cap")
 
 
 def test_the_connection_cap_holds_for_all_clients_together(tmp_path: Path) -> None:
@@ -275,12 +278,7 @@ def test_stop_ends_every_thread_and_connection_even_mid_request(tmp_path: Path) 
     hub = LocalHub(tmp_path / "data", server_limits=ServerLimits(body_timeout=60.0)).start()
     port = hub.port
     create_repo(hub, "stop")
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.sendall(
-        b"POST /api/models/learner/stop/commit/main HTTP/1.1\r\nHost: x\r\n"
-        b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
-        b"Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n{"
-    )
+    sock = start_commit(hub, "stop", 1000)
     time.sleep(0.3)
     start = time.monotonic()
     hub.stop()
@@ -304,12 +302,7 @@ def test_a_request_past_the_cap_waits_for_a_free_worker_before_any_503(tmp_path:
     limits = ServerLimits(max_requests=1, queue_timeout=10.0, body_timeout=30.0)
     with LocalHub(tmp_path / "data", server_limits=limits) as hub:
         create_repo(hub, "queue")
-        held = socket.create_connection(("127.0.0.1", hub.port))
-        held.sendall(
-            b"POST /api/models/learner/queue/commit/main HTTP/1.1\r\nHost: x\r\n"
-            b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
-            b"Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n{"
-        )
+        held = start_commit(hub, "queue", 1000)
         time.sleep(0.3)  # the held commit has the only worker
         answers: list[int] = []
         waiting = threading.Thread(target=lambda: answers.append(raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0]))
@@ -325,12 +318,7 @@ def test_a_body_that_stops_mid_way_gets_408_after_the_idle_timeout(tmp_path: Pat
     limits = ServerLimits(body_timeout=60.0, min_upload_rate=1024, idle_timeout=1.0)  # a long deadline
     with LocalHub(tmp_path / "data", server_limits=limits) as hub:
         create_repo(hub, "pause")
-        sock = socket.create_connection(("127.0.0.1", hub.port))
-        sock.sendall(
-            b"POST /api/models/learner/pause/commit/main HTTP/1.1\r\nHost: x\r\n"
-            b"Authorization: Bearer " + hub.token.encode() + b"\r\n"
-            b"Content-Type: application/x-ndjson\r\nContent-Length: 1000000\r\n\r\n" + b"{" + b" " * 400_000
-        )
+        sock = start_commit(hub, "pause", 1000000, first=b"{" + b" " * 400_000)
         start = time.monotonic()
         reply = read_reply(sock, 10.0)
         sock.close()

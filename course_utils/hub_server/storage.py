@@ -521,17 +521,8 @@ class Storage:
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
         tmp_path = self.tmp_dir / f"blob-{secrets.token_hex(8)}"
-        sha256 = hashlib.sha256()
-        size = 0
         try:
-            with open(tmp_path, "wb") as fh:
-                for piece in pieces:
-                    sha256.update(piece)
-                    fh.write(piece)
-                    size += len(piece)
-                fh.flush()
-                if self.fsync:
-                    os.fsync(fh.fileno())
+            sha256, size = self._write_pieces(tmp_path, pieces)
             sha1 = hashlib.sha1(b"blob %d\x00" % size)
             with open(tmp_path, "rb") as fh:
                 for piece in iter(lambda: fh.read(1 << 20), b""):
@@ -540,7 +531,26 @@ class Storage:
             with contextlib.suppress(FileNotFoundError):
                 tmp_path.unlink()
             raise
-        return StagedBlob(FileEntry(sha256=sha256.hexdigest(), oid=sha1.hexdigest(), size=size), tmp_path)
+        return StagedBlob(FileEntry(sha256=sha256, oid=sha1.hexdigest(), size=size), tmp_path)
+
+    def _write_pieces(self, path: Path, pieces: Iterable[bytes], most: int | None = None) -> tuple[str, int]:
+        """Write pieces to ``path`` while hashing them (fsync'ed); their sha256 and size. 400 past ``most`` bytes.
+
+        The caller removes ``path`` if this raises.
+        """
+        digest = hashlib.sha256()
+        size = 0
+        with open(path, "wb") as fh:
+            for piece in pieces:
+                size += len(piece)
+                if most is not None and size > most:
+                    raise HubError(400, f"The upload is larger than the {most} bytes it was declared with; nothing was kept")
+                digest.update(piece)
+                fh.write(piece)
+            fh.flush()
+            if self.fsync:
+                os.fsync(fh.fileno())
+        return digest.hexdigest(), size
 
     # ------------------------------------------------------------------ LFS objects
 
@@ -581,23 +591,12 @@ class Storage:
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
         tmp_path = self.tmp_dir / f"lfs-{secrets.token_hex(8)}"
-        digest = hashlib.sha256()
-        received = 0
         try:
-            with open(tmp_path, "wb") as fh:
-                for piece in pieces:
-                    received += len(piece)
-                    if received > size:
-                        raise HubError(400, f"The upload is larger than the {size} bytes the object was declared with; nothing was kept")
-                    digest.update(piece)
-                    fh.write(piece)
-                fh.flush()
-                if self.fsync:
-                    os.fsync(fh.fileno())
+            digest, received = self._write_pieces(tmp_path, pieces, most=size)
             if received != size:
                 raise HubError(400, f"The upload has {received} bytes, not the {size} declared; nothing was kept")
-            if digest.hexdigest() != sha256:
-                raise HubError(400, f"The uploaded bytes have sha256 {digest.hexdigest()}, not {sha256}; nothing was kept")
+            if digest != sha256:
+                raise HubError(400, f"The uploaded bytes have sha256 {digest}, not {sha256}; nothing was kept")
             pending = self._pending(key, sha256)
             pending.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_path, pending)
@@ -750,15 +749,19 @@ class Storage:
                      "extra": meta.extra, "type": key.type, "id": key.repo_id},
                 )
                 self._write_json_atomic(build / "refs.json", {"branches": {DEFAULT_BRANCH: commit.id}, "tags": {}})
-                final.parent.mkdir(parents=True, exist_ok=True)
-                if final.exists():  # an empty leftover folder (never a repository: no repo.json)
-                    shutil.rmtree(final)
-                os.rename(build, final)
-                self._fsync_dir(final.parent)
+                self._install_repo(build, final)
             except BaseException:
                 shutil.rmtree(build, ignore_errors=True)
                 raise
         return meta
+
+    def _install_repo(self, build: Path, final: Path) -> None:
+        """Rename a repository folder built under ``tmp/`` into place (atomic: it exists whole or not at all)."""
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():  # an empty leftover folder (never a repository: no repo.json)
+            shutil.rmtree(final)
+        os.rename(build, final)
+        self._fsync_dir(final.parent)
 
     def delete_repo(self, key: RepoKey) -> None:
         """Delete a repository: renamed into ``trash/`` at once (atomic), then removed. 404 if missing.
@@ -997,12 +1000,7 @@ class Storage:
             with self.repo_lock(target):
                 if self.repo_exists(self.canonical(target)):
                     raise HubError(409, f"A {target.type} repository {target.repo_id} already exists")
-                final = self.repo_dir(target)
-                final.parent.mkdir(parents=True, exist_ok=True)
-                if final.exists():
-                    shutil.rmtree(final)
-                os.rename(build, final)
-                self._fsync_dir(final.parent)
+                self._install_repo(build, self.repo_dir(target))
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise
