@@ -835,25 +835,12 @@ class HubApp:
 
     # ------------------------------------------------------------------ writes
 
-    def _branch_head(self, key: RepoKey, revision: str) -> Commit:
-        """The head of a branch, or of an open pull request (``refs/pr/N``): what a commit builds on."""
-        refs = self.storage.read_refs(key)
-        pull = Storage.pull_number(revision)
-        if pull is not None:
-            pr = refs["pulls"].get(str(pull))
-            if pr is None:
-                raise HubError.revision_not_found(key.repo_id, revision)
-            return self.storage.read_commit(key, pr["sha"])
-        if revision not in refs["branches"]:
-            raise HubError.revision_not_found(key.repo_id, revision)
-        return self.storage.read_commit(key, refs["branches"][revision])
-
     def _preupload(
         self, req: Request, key: RepoKey, revision: str, query: dict[str, list[str]], who: Identity
     ) -> Response:
         data = self._json_body(req)
         self._writable(key)
-        head = self._branch_head(key, validate_revision(revision))
+        head = self.storage.branch_head(key, validate_revision(revision))
         files = data.get("files")
         if not isinstance(files, list):
             raise HubError(400, "'files' must be a list")
@@ -912,7 +899,7 @@ class HubApp:
         validate_revision(revision)
         req.body.check_limit(self.limits.max_commit_bytes)
         self._writable(key)
-        self._branch_head(key, revision)  # fail early (404) before reading a large body
+        self.storage.branch_head(key, revision)  # fail early (404) before reading a large body
         content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if content_type not in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
             raise HubError(415, f"Commits are sent as application/x-ndjson, not {content_type or 'nothing'!r}")

@@ -742,7 +742,7 @@ class Storage:
                     files={".gitattributes": staged.entry},
                     date=meta.created_at,
                 )
-                self._write_json_atomic(build / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
+                self._save_commit(build, commit)
                 self._write_json_atomic(
                     build / "repo.json",
                     {"uid": meta.uid, "private": meta.private, "created_at": meta.created_at,
@@ -840,8 +840,54 @@ class Storage:
         """
         number = revision[8:]
         if revision.startswith("refs/pr/") and number.isascii() and number.isdigit() and not number.startswith("0"):
-            return int(revision[8:])
+            return int(number)
         return None
+
+    def _head_sha(self, key: RepoKey, refs: Mapping[str, Any], ref: str) -> str:
+        """The commit a branch or a pull request (``refs/pr/N``, in any state) points to; 404 if neither exists."""
+        pull = self.pull_number(ref)
+        sha = refs["pulls"].get(str(pull), {}).get("sha") if pull is not None else refs["branches"].get(ref)
+        if sha is None:
+            raise HubError.revision_not_found(key.repo_id, ref)
+        return sha
+
+    def _set_head(self, refs: dict[str, Any], ref: str, sha: str) -> None:
+        """Move a branch or a pull request's ref to ``sha`` (in ``refs``; the caller writes it)."""
+        pull = self.pull_number(ref)
+        if pull is not None:
+            refs["pulls"][str(pull)]["sha"] = sha
+        else:
+            refs["branches"][ref] = sha
+
+    def branch_head(self, key: RepoKey, ref: str) -> Commit:
+        """The head commit of a branch or of a pull request (``refs/pr/N``): what a commit builds on.
+
+        Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
+        """
+        return self.read_commit(key, self._head_sha(key, self.read_refs(key), ref))
+
+    def _open_pull_of(self, key: RepoKey, refs: Mapping[str, Any], number: int) -> dict[str, Any]:
+        """Pull request ``number``'s record; 404 if there is none, 409 if it is merged."""
+        pr = refs["pulls"].get(str(number))
+        if pr is None:
+            raise HubError(404, f"Pull request #{number} of {key.repo_id} does not exist")
+        if pr["status"] != "open":
+            raise HubError(409, f"Pull request #{number} of {key.repo_id} is {pr['status']}")
+        return dict(pr)
+
+    @staticmethod
+    def _add_pull(refs: dict[str, Any], *, sha: str, base: str, target: str, title: str, author: str, created: str) -> int:
+        """Record a new open pull request in ``refs`` (the caller writes it); its number."""
+        number = 1 + max((int(n) for n in refs["pulls"]), default=0)
+        refs["pulls"][str(number)] = {
+            "sha": sha, "base": base, "target": target, "title": title, "author": author,
+            "status": "open", "created": created,
+        }
+        return number
+
+    def _save_commit(self, folder: Path, commit: Commit) -> None:
+        """Write a commit's manifest into a repository folder (commits never change once written)."""
+        self._write_json_atomic(folder / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
 
     @staticmethod
     def _commit_to_json(commit: Commit) -> dict[str, Any]:
@@ -999,7 +1045,7 @@ class Storage:
             )
             with self.repo_lock(target):
                 if self.repo_exists(self.canonical(target)):
-                    raise HubError(409, f"A {target.type} repository {target.repo_id} already exists")
+                    raise HubError(409, f"A {target.type} repository called {target.repo_id} already exists")
                 self._install_repo(build, self.repo_dir(target))
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
@@ -1013,20 +1059,10 @@ class Storage:
         """
         with self.repo_lock(key):
             refs = self.read_refs(key)
-            pull = self.pull_number(branch)
-            if pull is not None and str(pull) in refs["pulls"]:
-                head_sha = refs["pulls"][str(pull)]["sha"]
-            elif branch in refs["branches"]:
-                head_sha = refs["branches"][branch]
-            else:
-                raise HubError.revision_not_found(key.repo_id, branch)
-            head = self.read_commit(key, head_sha)
+            head = self.read_commit(key, self._head_sha(key, refs, branch))
             commit = self._new_commit(parent=None, author=author, summary=message, description="", files=dict(head.files))
-            self._write_json_atomic(self.repo_dir(key) / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
-            if pull is not None:
-                refs["pulls"][str(pull)]["sha"] = commit.id
-            else:
-                refs["branches"][branch] = commit.id
+            self._save_commit(self.repo_dir(key), commit)
+            self._set_head(refs, branch, commit.id)
             self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
             self._prune_unreachable(key, refs)
         self.collect_garbage()  # the squashed history's own files go too
@@ -1113,17 +1149,8 @@ class Storage:
                 refs = self.read_refs(key)
                 pull = self.pull_number(branch)
                 if pull is not None:
-                    pr = refs["pulls"].get(str(pull))
-                    if pr is None or pr["status"] != "open":
-                        raise HubError(
-                            404 if pr is None else 409,
-                            f"Pull request #{pull} of {key.repo_id} " + ("does not exist" if pr is None else f"is {pr['status']}"),
-                        )
-                    head_sha = pr["sha"]
-                else:
-                    head_sha = refs["branches"].get(branch)
-                if head_sha is None:
-                    raise HubError.revision_not_found(key.repo_id, branch)
+                    self._open_pull_of(key, refs, pull)  # a merged pull request takes no more commits
+                head_sha = self._head_sha(key, refs, branch)
                 if parent_commit is not None and parent_commit != head_sha:
                     raise HubError(
                         412,
@@ -1177,17 +1204,12 @@ class Storage:
                         parent=head_sha, author=author, summary=summary, description=description, files=files
                     )
                     folder = self.repo_dir(key)
-                    self._write_json_atomic(folder / "commits" / f"{commit.id}.json", self._commit_to_json(commit))
+                    self._save_commit(folder, commit)
                 if create_pr:
-                    pull = 1 + max((int(n) for n in refs["pulls"]), default=0)
-                    refs["pulls"][str(pull)] = {
-                        "sha": commit.id, "base": head_sha, "target": branch, "title": summary,
-                        "author": author, "status": "open", "created": commit.date,
-                    }
-                elif pull is not None:
-                    refs["pulls"][str(pull)]["sha"] = commit.id
+                    pull = self._add_pull(refs, sha=commit.id, base=head_sha, target=branch, title=summary,
+                                          author=author, created=commit.date)
                 else:
-                    refs["branches"][branch] = commit.id
+                    self._set_head(refs, branch, commit.id)
                 self._write_json_atomic(folder / "refs.json", refs)
                 return commit, pull
         finally:
@@ -1200,14 +1222,8 @@ class Storage:
         """
         with self.repo_lock(key):
             refs = self.read_refs(key)
-            head = refs["branches"].get(target)
-            if head is None:
-                raise HubError.revision_not_found(key.repo_id, target)
-            number = 1 + max((int(n) for n in refs["pulls"]), default=0)
-            refs["pulls"][str(number)] = {
-                "sha": head, "base": head, "target": target, "title": title, "author": author,
-                "status": "open", "created": utc_now(),
-            }
+            head = self._head_sha(key, refs, target)
+            number = self._add_pull(refs, sha=head, base=head, target=target, title=title, author=author, created=utc_now())
             self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
             return number
 
@@ -1223,15 +1239,9 @@ class Storage:
         """
         with self.repo_lock(key):
             refs = self.read_refs(key)
-            pr = refs["pulls"].get(str(number))
-            if pr is None:
-                raise HubError(404, f"Pull request #{number} of {key.repo_id} does not exist")
-            if pr["status"] != "open":
-                raise HubError(409, f"Pull request #{number} of {key.repo_id} is {pr['status']}")
+            pr = self._open_pull_of(key, refs, number)
             target = pr["target"]
-            head_sha = refs["branches"].get(target)
-            if head_sha is None:
-                raise HubError.revision_not_found(key.repo_id, target)
+            head_sha = self._head_sha(key, refs, target)
             if head_sha == pr["base"]:
                 merged = self.read_commit(key, pr["sha"])
             else:
@@ -1256,10 +1266,9 @@ class Storage:
                     parent=head_sha, author=author, summary=message or f"Merge pull request #{number}: {pr['title']}",
                     description="", files=files,
                 )
-                self._write_json_atomic(self.repo_dir(key) / "commits" / f"{merged.id}.json", self._commit_to_json(merged))
+                self._save_commit(self.repo_dir(key), merged)
             refs["branches"][target] = merged.id
-            pr["status"] = "merged"
-            pr["merge_commit"] = merged.id
+            refs["pulls"][str(number)].update(status="merged", merge_commit=merged.id)
             self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
             return merged
 
