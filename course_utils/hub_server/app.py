@@ -417,7 +417,10 @@ class HubApp:
                 raise self._no_namespace(seg[1])
             if len(seg) >= 3:
                 key = RepoKey(repo_type, validate_name_part(seg[1], "namespace"), validate_name_part(seg[2], "name"))
-                return self._repo_api(req, method, self.storage.canonical(key), seg[3:], query, who)
+                key = self.storage.canonical(key)
+                if key.name in _REPO_ACTIONS and not self.storage.repo_exists(key):
+                    raise self._no_namespace(key.namespace)  # /api/models/gpt2/revision/main: an id without a namespace
+                return self._repo_api(req, method, key, seg[3:], query, who)
         raise HubError(404, f"Not found: {method} /api/{'/'.join(seg)}")
 
     def _repo_api(
@@ -429,12 +432,6 @@ class HubApp:
         query: dict[str, list[str]],
         who: Identity | None,
     ) -> Response:
-        validate_name_part(key.namespace, "namespace")
-        validate_name_part(key.name, "name")
-        if not self.storage.repo_exists(key):
-            if key.name in _REPO_ACTIONS:  # /api/models/gpt2/revision/main: an id without a namespace
-                raise self._no_namespace(key.namespace)
-            raise HubError.repo_not_found(key.repo_id)
         action = rest[0] if rest else ""
         arg = "/".join(rest[1:])
         readers: dict[tuple[str, str], Callable[[], Response]] = {
@@ -478,6 +475,8 @@ class HubApp:
             ident = self.auth.require(who, f"{action} {key.repo_id}")
             self.auth.check_namespace(ident, key.namespace, f"write ({action})")
             return writers[(method, action)](ident)
+        if not self.storage.repo_exists(key):  # the routes above answer RepoNotFound themselves
+            raise HubError.repo_not_found(key.repo_id)
         raise HubError(404, f"Not found: {method} {req.target.partition('?')[0]}")
 
     # ------------------------------------------------------------------ helpers
@@ -1171,9 +1170,7 @@ class HubApp:
     def _lfs(
         self, req: Request, method: str, key: RepoKey, rest: list[str], query: dict[str, list[str]], who: Identity | None
     ) -> Response:
-        validate_name_part(key.namespace, "namespace")
-        validate_name_part(key.name, "name")
-        key = self.storage.canonical(key)
+        key = self.storage.canonical(key)  # also checks the names (Storage.repo_dir)
         if method == "PUT" and len(rest) == 2:
             return self._lfs_upload(req, key, rest[0], rest[1], query)
         if method == "POST" and rest in (["batch"], ["verify"]):
@@ -1253,17 +1250,19 @@ class HubApp:
             raise HubError(404, f"Not found: {req.method} {req.target.partition('?')[0]}")
         key = RepoKey(repo_type, validate_name_part(segments[0], "namespace"), validate_name_part(segments[1], "name"))
         key = self.storage.canonical(key)
-        if not self.storage.repo_exists(key):
-            moved = self.storage.renamed_to(key)
+        try:
+            self._readable(key, who)
+        except HubError:
+            moved = None if self.storage.repo_exists(key) else self.storage.renamed_to(key)
             # the Hub redirects downloads by a repository's old id (to those who may read it: the new
             # name of a private repository is not for everyone)
-            if moved is not None and self.auth.can_read(who, moved.namespace, self.storage.get_repo(moved).private):
-                prefix = "" if repo_type == "model" else URL_PREFIXES[repo_type]
-                rest = "/".join(quote(s, safe="") for s in segments[2:])
-                query_text = req.target.partition("?")[2]
-                location = f"/{prefix}{moved.namespace}/{moved.name}/{rest}" + (f"?{query_text}" if query_text else "")
-                return Response(status=307, headers={"Location": location})
-        self._readable(key, who)
+            if moved is None or not self.auth.can_read(who, moved.namespace, self.storage.get_repo(moved).private):
+                raise
+            prefix = "" if repo_type == "model" else URL_PREFIXES[repo_type]
+            rest = "/".join(quote(s, safe="") for s in segments[2:])
+            query_text = req.target.partition("?")[2]
+            location = f"/{prefix}{moved.namespace}/{moved.name}/{rest}" + (f"?{query_text}" if query_text else "")
+            return Response(status=307, headers={"Location": location})
         commit = self.storage.resolve(key, validate_revision(segments[3]))
         path = validate_repo_path("/".join(segments[4:]))
         entry = commit.files.get(path)
