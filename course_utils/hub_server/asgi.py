@@ -178,7 +178,7 @@ class HubEndpoint:
         app: HubApp,
         limits: ServerLimits,
         executor: concurrent.futures.Executor,
-        endpoint: Callable[[], str],
+        endpoint: str,
         *,
         verbose: bool = False,
     ) -> None:
@@ -187,7 +187,6 @@ class HubEndpoint:
         self.limits = limits
         self.executor = executor
         self._endpoint = endpoint
-        self.active = 0
         self.refused = 0
         self._slots: asyncio.Semaphore | None = None
 
@@ -200,51 +199,42 @@ class HubEndpoint:
             self.refused += 1
             await self._send(send, scope, overload_response(self.limits, "The hub is busy: too many requests at once. Try again in a few seconds."))
             return
-        self.active += 1
-        held = [True]
-
-        def release() -> None:  # once the answer is ready: sending it needs no worker
-            if held[0]:
-                held[0] = False
-                self.active -= 1
-                assert self._slots is not None
-                self._slots.release()
-
         try:
-            await self._serve(scope, receive, send, release)
+            answer = await self._answer(scope, receive)
         finally:
-            release()
+            self._slots.release()  # the answer is ready: sending it needs no worker
+        if answer is None:  # the client went away
+            return
+        response, close, target = answer
+        await self._send(send, scope, response, close=close)
+        if self.verbose:  # one line per request, as ``--verbose`` promises
+            client = (scope.get("client") or ("?", 0))[0]
+            version = scope.get("http_version", "1.1")
+            sys.stderr.write(f'[local-hub] {client} "{scope["method"]} {target} HTTP/{version}" {response.status}\n')
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, release: Callable[[], None]) -> None:
+    async def _answer(self, scope: Scope, receive: Receive) -> tuple[Response, bool, str] | None:
+        """The answer to a request (made in a worker thread), whether to close after it, and the raw target."""
         loop = asyncio.get_running_loop()
         headers = Headers(scope=scope)
         target = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
         host = headers.get("host")
-        base_url = f"http://{host}" if host and all(c.isalnum() or c in ".:-[]" for c in host) else self._endpoint()
+        base_url = f"http://{host}" if host and all(c.isalnum() or c in ".:-[]" for c in host) else self._endpoint
         try:
             body = Body(_ReceiveStream(receive, loop, self.limits), headers, framed=False)
         except HubError as exc:
-            await self._send(send, scope, Response.error(exc), close=True)
-            return
+            return Response.error(exc), True, target
         request = Request(method=scope["method"], target=target, headers=headers, body=body, base_url=base_url)
         try:
             response, close = await loop.run_in_executor(self.executor, self._handle, request)
         except BodyTimeout as exc:
-            release()
             logger.info("%s %s: %s; nothing was changed", request.method, target, exc)
-            await self._send(send, scope, Response.error(HubError(408, f"Request timeout: {exc}")), close=True)
-            return
+            return Response.error(HubError(408, f"Request timeout: {exc}")), True, target
         except IncompleteBody as exc:
             logger.info("%s %s: body cut short (%s); nothing was changed", request.method, target, exc)
-            return
-        release()
-        await self._send(send, scope, response, close=close)
-        if self.verbose:  # one line per request, as ``--verbose`` promises
-            client = (scope.get("client") or ("?", 0))[0]
-            version = scope.get("http_version", "1.1")
-            sys.stderr.write(f'[local-hub] {client} "{request.method} {target} HTTP/{version}" {response.status}\n')
+            return None
+        return response, close, target
 
     def _handle(self, request: Request) -> tuple[Response, bool]:
         """Runs in a worker thread: the app's answer, and whether to close the connection after it."""

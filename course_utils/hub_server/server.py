@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
+import dataclasses
 import logging
 import os
 import resource
@@ -42,7 +42,7 @@ from hypercorn.utils import wrap_app
 
 from .accounts import Accounts
 from .app import HubApp, Limits
-from .asgi import HubEndpoint, ServerLimits, build_asgi_app
+from .asgi import HubEndpoint, ServerLimits, build_asgi_app, overload_response
 from .auth import TokenAuth
 from .storage import Storage
 
@@ -62,17 +62,11 @@ def generate_token() -> str:
 
 
 def _refusal(limits: ServerLimits, message: str) -> bytes:
-    """A whole HTTP/1.1 503 reply, for a connection that is refused before Hypercorn sees it."""
-    body = json.dumps({"error": message}).encode()
-    head = (
-        "HTTP/1.1 503 Service Unavailable\r\n"
-        "Content-Type: application/json; charset=utf-8\r\n"
-        f"Retry-After: {limits.retry_after}\r\n"
-        f"X-Error-Message: {message}\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
-    )
-    return head.encode("ascii") + body
+    """The 503 of :func:`overload_response` as raw HTTP/1.1, for a connection refused before Hypercorn sees it."""
+    response = overload_response(limits, message)
+    headers = {**response.headers, "Content-Length": str(len(response.body))}
+    head = "HTTP/1.1 503 Service Unavailable\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    return head.encode("latin-1") + response.body
 
 
 def fitting_connection_cap(wanted: int) -> int:
@@ -122,11 +116,10 @@ class _Connection(TCPServer):
 class _Server:
     """Hypercorn's connection handler behind an accept loop that counts connections (one event-loop thread)."""
 
-    def __init__(self, sock: socket.socket, endpoint: HubEndpoint, limits: ServerLimits, port: int) -> None:
+    def __init__(self, sock: socket.socket, endpoint: HubEndpoint, limits: ServerLimits) -> None:
         self.sock = sock
         self.endpoint = endpoint
         self.limits = limits
-        self.port = port
         config = Config()
         config.keep_alive_timeout = limits.idle_timeout
         config.read_timeout = None  # the body deadline is the application's (asgi.py)
@@ -369,16 +362,14 @@ class LocalHub:
             storage.close()
             raise
         self.port = sock.getsockname()[1]
-        limits = self.server_limits
-        cap = fitting_connection_cap(limits.max_connections)
-        if cap != limits.max_connections:
-            limits = ServerLimits(**{**limits.__dict__, "max_connections": cap})
+        limits = dataclasses.replace(
+            self.server_limits, max_connections=fitting_connection_cap(self.server_limits.max_connections)
+        )
         executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=limits.max_requests + 2, thread_name_prefix=f"local-hub-{self.port}-worker"
         )
-        url = self.url
-        endpoint = HubEndpoint(app, limits, executor, lambda: url, verbose=self.verbose)
-        server = _Server(sock, endpoint, limits, self.port)
+        endpoint = HubEndpoint(app, limits, executor, self.url, verbose=self.verbose)
+        server = _Server(sock, endpoint, limits)
         thread = threading.Thread(target=server.run, name=f"local-hub-{self.port}-server", daemon=True)
         thread.start()
         server.ready.wait(30)
