@@ -138,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         return done.returncode
     seconds = time.monotonic() - start
     pages = len(list(args.out.rglob("*.html")))
-    print(f"[site] {pages} pages, {folder_size(args.out) / 1e6:.1f} MB in {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}, built in {seconds:.0f} s")
+    size = folder_size(args.out)
+    print(f"[site] {pages} pages, {size / 1e6:.1f} MB in {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}, built in {seconds:.0f} s")
     (args.out.parent / f"{args.out.name}-build.json").write_text(
-        json.dumps({"seconds": round(seconds, 1), "pages": pages, "bytes": folder_size(args.out), "notebooks": str(source)}, indent=2) + "\n"
+        json.dumps({"seconds": round(seconds, 1), "pages": pages, "bytes": size, "notebooks": str(source)}, indent=2) + "\n"
     )
     return 0
 

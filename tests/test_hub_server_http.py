@@ -66,6 +66,16 @@ def start_commit(hub: LocalHub, repo: str, length: int, first: bytes = b"{") -> 
     return sock
 
 
+def hold_connections(hub: LocalHub, count: int) -> list[socket.socket]:
+    """``count`` idle connections, once the server holds them all."""
+    idle = [socket.create_connection(("127.0.0.1", hub.port)) for _ in range(count)]
+    deadline = time.monotonic() + 5
+    while hub.active_connections < count:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return idle
+
+
 def wait_for_whoami(hub: LocalHub, failure: str, seconds: float = 5.0) -> None:
     """Ask whoami until it answers 200; fail with ``failure`` after ``seconds``."""
     deadline = time.monotonic() + seconds
@@ -158,11 +168,7 @@ def test_too_many_requests_at_once_get_503_with_retry_after_and_the_server_recov
 def test_connections_past_the_per_client_cap_get_503_and_the_cap_frees_up(tmp_path: Path) -> None:
     limits = ServerLimits(max_connections_per_client=3, idle_timeout=30.0)
     with LocalHub(tmp_path / "data", server_limits=limits) as hub:
-        idle = [socket.create_connection(("127.0.0.1", hub.port)) for _ in range(3)]
-        deadline = time.monotonic() + 5
-        while hub.active_connections < 3:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        idle = hold_connections(hub, 3)
         status, headers, body = raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)
         assert status == 503 and headers["retry-after"] == str(limits.retry_after)
         assert "connections from your address" in body["error"]
@@ -173,11 +179,7 @@ def test_connections_past_the_per_client_cap_get_503_and_the_cap_frees_up(tmp_pa
 
 def test_the_connection_cap_holds_for_all_clients_together(tmp_path: Path) -> None:
     with LocalHub(tmp_path / "data", server_limits=ServerLimits(max_connections=2, idle_timeout=30.0)) as hub:
-        idle = [socket.create_connection(("127.0.0.1", hub.port)) for _ in range(2)]
-        deadline = time.monotonic() + 5
-        while hub.active_connections < 2:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        idle = hold_connections(hub, 2)
         status, _, body = raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)
         assert status == 503 and "too many open connections" in body["error"]
         for sock in idle:

@@ -36,6 +36,19 @@ def target_of(href: str) -> str:
     return parts.path + "?" + parts.query
 
 
+def upload_link(hub: LocalHub, repo: str, data: bytes) -> str:
+    """The signed upload target the batch endpoint gives for ``data`` in ``repo``."""
+    (obj,) = batch(hub, repo, [(hashlib.sha256(data).hexdigest(), len(data))], hub.token)[1]["objects"]
+    return target_of(obj["actions"]["upload"]["href"])
+
+
+def upload(hub: LocalHub, repo: str, data: bytes) -> str:
+    """Upload ``data`` as an LFS object of ``repo`` through a signed link; its sha256."""
+    status, _, _ = raw_request(hub, "PUT", upload_link(hub, repo, data), data)
+    assert status == 200
+    return hashlib.sha256(data).hexdigest()
+
+
 def commit_lfs(hub: LocalHub, repo: str, path: str, oid: str, size: int) -> tuple[int, dict]:
     line = {"key": "lfsFile", "value": {"path": path, "algo": "sha256", "oid": oid, "size": size}}
     body = (json.dumps(HEADER) + "\n" + json.dumps(line) + "\n").encode()
@@ -92,8 +105,7 @@ def test_an_object_goes_up_raw_is_verified_and_committed_by_its_sha256(lfs_hub: 
 def test_bytes_that_do_not_match_the_declared_object_are_refused_and_leave_nothing(lfs_hub: LocalHub, change, message) -> None:
     data = os.urandom(200_000)
     oid = hashlib.sha256(data).hexdigest()
-    (obj,) = batch(lfs_hub, "learner/weights", [(oid, len(data))], lfs_hub.token)[1]["objects"]
-    status, _, reply = raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), change(data))
+    status, _, reply = raw_request(lfs_hub, "PUT", upload_link(lfs_hub, "learner/weights", data), change(data))
     assert status == 400 and message in reply["error"] and "nothing was kept" in reply["error"]
     assert files_in(lfs_hub.data_dir / "lfs-uploads") == [] and files_in(lfs_hub.data_dir / "tmp") == []
     status, reply = commit_lfs(lfs_hub, "learner/weights", "model.bin", oid, len(data))
@@ -105,8 +117,7 @@ def test_bytes_that_do_not_match_the_declared_object_are_refused_and_leave_nothi
 def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(lfs_hub: LocalHub) -> None:
     data = os.urandom(1 << 20)
     oid = hashlib.sha256(data).hexdigest()
-    (obj,) = batch(lfs_hub, "learner/weights", [(oid, len(data))], lfs_hub.token)[1]["objects"]
-    target = target_of(obj["actions"]["upload"]["href"])
+    target = upload_link(lfs_hub, "learner/weights", data)
     with socket.create_connection(("127.0.0.1", lfs_hub.port)) as sock:
         sock.sendall(f"PUT {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data[:300_000])
     deadline = time.monotonic() + 10  # the server sees the client go, drops the partial file, closes the connection
@@ -121,8 +132,7 @@ def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(lfs_hub: LocalH
 def test_upload_links_are_signed_for_one_object_and_one_repository(lfs_hub: LocalHub) -> None:
     data = os.urandom(1000)
     oid = hashlib.sha256(data).hexdigest()
-    (obj,) = batch(lfs_hub, "learner/weights", [(oid, len(data))], lfs_hub.token)[1]["objects"]
-    target = target_of(obj["actions"]["upload"]["href"])
+    target = upload_link(lfs_hub, "learner/weights", data)
     forged = target.replace("signature=", "signature=0")
     assert raw_request(lfs_hub, "PUT", forged, data)[0] == 403
     other_repo = target.replace("/learner/weights.git/", "/learner/other.git/")
@@ -157,19 +167,16 @@ def test_an_object_over_the_limit_is_an_error_in_the_batch_answer(tmp_path: Path
 def test_deleting_the_repository_frees_its_lfs_objects_and_stale_uploads_expire(lfs_hub: LocalHub) -> None:
     data = os.urandom(50_000)
     oid = hashlib.sha256(data).hexdigest()
-    (obj,) = batch(lfs_hub, "learner/weights", [(oid, len(data))], lfs_hub.token)[1]["objects"]
-    raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), data)
+    upload(lfs_hub, "learner/weights", data)
     assert commit_lfs(lfs_hub, "learner/weights", "model.bin", oid, len(data))[0] == 200
     stray = os.urandom(10_000)  # uploaded, never committed
     stray_oid = hashlib.sha256(stray).hexdigest()
-    (obj,) = batch(lfs_hub, "learner/weights", [(stray_oid, len(stray))], lfs_hub.token)[1]["objects"]
-    raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), stray)
+    upload(lfs_hub, "learner/weights", stray)
     assert lfs_hub.storage.blob_path(oid).exists()
     assert lfs_hub.storage.forget_stale_uploads(max_age=3600) == 0  # fresh: kept for its commit
     assert lfs_hub.storage.forget_stale_uploads(max_age=0) == 2  # a day later: the stray and the committed one
     assert lfs_hub.storage.blob_path(oid).exists()  # the committed one stays in the store
-    (obj,) = batch(lfs_hub, "learner/weights", [(stray_oid, len(stray))], lfs_hub.token)[1]["objects"]
-    raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), stray)  # uploaded again
+    upload(lfs_hub, "learner/weights", stray)  # uploaded again
     status, _, _ = raw_request(lfs_hub, "DELETE", "/api/repos/delete", {"name": "weights", "type": "model"}, token=lfs_hub.token)
     assert status == 200
     assert not lfs_hub.storage.blob_path(oid).exists()
@@ -222,8 +229,7 @@ def test_lfs_objects_belong_to_their_repository(lfs_hub: LocalHub) -> None:
     """Knowing the sha256 of another learner's private file gives neither its bytes nor its existence."""
     secret = os.urandom(5000)
     oid = hashlib.sha256(secret).hexdigest()
-    (obj,) = batch(lfs_hub, "learner/weights", [(oid, len(secret))], lfs_hub.token)[1]["objects"]
-    raw_request(lfs_hub, "PUT", target_of(obj["actions"]["upload"]["href"]), secret)
+    upload(lfs_hub, "learner/weights", secret)
     assert commit_lfs(lfs_hub, "learner/weights", "secret.bin", oid, len(secret))[0] == 200
 
     mallory = lfs_hub._auth.accounts.add_user("mallory")
