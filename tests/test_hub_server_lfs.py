@@ -170,7 +170,6 @@ def test_deleting_the_repository_frees_its_lfs_objects_and_stale_uploads_expire(
     upload(lfs_hub, "learner/weights", data)
     assert commit_lfs(lfs_hub, "learner/weights", "model.bin", oid, len(data))[0] == 200
     stray = os.urandom(10_000)  # uploaded, never committed
-    stray_oid = hashlib.sha256(stray).hexdigest()
     upload(lfs_hub, "learner/weights", stray)
     assert lfs_hub.storage.blob_path(oid).exists()
     assert lfs_hub.storage.forget_stale_uploads(max_age=3600) == 0  # fresh: kept for its commit
