@@ -21,23 +21,21 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
-from transformers import DataCollatorWithPadding, get_linear_schedule_with_warmup
+from datasets import load_dataset
+from transformers import AutoTokenizer, DataCollatorWithPadding, get_linear_schedule_with_warmup
 
 
-def load_emotion_for_training(assets: Any) -> tuple[Any, Any, str, dict[int, str]]:
+def load_emotion_for_training(assets):
     """The emotion data of ``assets``, tokenized as in notebook 01: ``(tokenizer, encoded, checkpoint, id2label)``.
 
-    ``encoded`` keeps only what the model takes (``input_ids``, ``token_type_ids``,
-    ``attention_mask``, ``labels``), so that batches go straight into the model. Used in
-    notebooks/05_accelerate.ipynb and by :func:`training_function`.
+    ``load_dataset`` by the talk's id (the smoke profile's local Hub or the Hub), cut to the profile's sizes;
+    ``encoded`` keeps only what the model takes (``input_ids``, ``token_type_ids``, ``attention_mask``,
+    ``labels``), so that batches go straight into the model. Used in notebooks/05_accelerate.ipynb and by
+    :func:`training_function`.
     """
-    from transformers import AutoTokenizer
-
-    from course_utils.assets import load_course_dataset, resolve_checkpoint
-
-    emotions = load_course_dataset(assets)
+    emotions = assets.sized(load_dataset("dair-ai/emotion", "split"))  # this profile's sizes (or MAX_EXAMPLES)
     id2label = dict(enumerate(emotions["train"].features["label"].names))
-    checkpoint = resolve_checkpoint(assets.checkpoint)
+    checkpoint = assets.checkpoint  # smoke: sentence-transformers/all-MiniLM-L6-v2; full: the talks' MiniLM
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     encoded = emotions.map(
         lambda batch: tokenizer(batch["text"], truncation=True, max_length=64), batched=True, remove_columns=["text"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from course_utils.profiles import OFFLINE_MINILM, STANDIN, all_assets
+from course_utils.profiles import OFFLINE_MINILM, all_assets
 
 MAIN_LIBRARIES: tuple[str, ...] = (
     "torch",
@@ -63,7 +63,8 @@ def fp16_supported() -> bool:
 def asset_status(profile: str | None = None) -> list[dict[str, str]]:
     """One row per distinct asset of a profile: name, kind, notebooks, and whether it is ready.
 
-    Stand-ins are always ready; the offline weights are ready once their sha256 matches; Hub
+    In the smoke profile the course's local Hub serves every asset: stand-in datasets, the offline
+    weights (ready once their sha256 matches) and GPT-2's genuine tokenizer. In the full profile, Hub
     assets are ready when the local cache holds them (no network is used here).
     """
     rows: dict[tuple[str, str], dict[str, str]] = {}
@@ -72,24 +73,24 @@ def asset_status(profile: str | None = None) -> list[dict[str, str]]:
             if not name:
                 continue
             row = rows.setdefault(
-                (kind, name), {"asset": name, "kind": kind, "notebooks": "", "status": _status(kind, name)}
+                (kind, name), {"asset": name, "kind": kind, "notebooks": "", "status": _status(kind, name, assets.offline)}
             )
             number = assets.notebook.split("_", 1)[0]
             row["notebooks"] = ", ".join(filter(None, [row["notebooks"], number]))
     return list(rows.values())
 
 
-def _status(kind: str, name: str) -> str:
+def _status(kind: str, name: str, local_hub: bool) -> str:
     from course_utils.assets import AssetUnavailableError, offline_minilm_path
 
-    if name == OFFLINE_MINILM:
+    if local_hub and name == OFFLINE_MINILM:
         try:
             offline_minilm_path()
         except AssetUnavailableError as exc:
             return f"missing: {exc}"
-        return "installed, sha256 verified"
-    if name.startswith(STANDIN):
-        return "generated locally"
+        return "local Hub: genuine weights, sha256 verified"
+    if local_hub:
+        return "local Hub: a stand-in the course generates" if kind == "dataset" else "local Hub: genuine tokenizer files"
     return "in the local cache" if _in_hub_cache(kind, name) else "not cached (needs the Hub)"
 
 

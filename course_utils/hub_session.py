@@ -1,9 +1,10 @@
 """Connect a notebook to a Hub: the course's local server (smoke profile) or huggingface.co (full).
 
-Used in notebooks/03_hub.ipynb, right after ``setup()`` and before anything imports
-``huggingface_hub``, ``transformers`` or ``datasets``::
+In the smoke profile, ``setup()`` starts the kernel's local Hub (:func:`start_local_hub`) before anything
+imports ``huggingface_hub``, ``transformers`` or ``datasets``; notebooks 03 and 04, which push, then
+connect to it by name::
 
-    hub = connect_hub(assets)          # smoke: starts a local Hub; full: points at huggingface.co
+    hub = connect_hub(assets)          # smoke: the Hub setup() started; full: points at huggingface.co
     login(token=hub.token)             # smoke; in the full profile, notebook_login() or `hf auth login`
     repo_id = hub.repo_id("my-model")  # "learner/my-model" locally, "<your user>/my-model" on the Hub
     ...
@@ -15,7 +16,8 @@ sets those variables first, and refuses to go on (with a "restart the kernel" me
 libraries were already imported with another endpoint.
 
 * **smoke** (``settings["hub"] == "local"``): a :class:`~course_utils.hub_server.LocalHub` on
-  127.0.0.1 and a free port, on a fresh temporary folder, so every run starts from an empty Hub.
+  127.0.0.1 and a free port, serving a fresh copy of the smoke profile's seeded Hub
+  (:mod:`course_utils.smoke_hub`: the talks' repository ids), so every run starts from the same state.
   ``HF_ENDPOINT`` points at it, and ``HF_HOME`` at a throw-away folder next to it: what the notebook
   downloads from the local Hub, and the login it saves, never mix with your real Hugging Face cache
   and login, and your own token (``HF_TOKEN`` is unset meanwhile) is never sent to it. The learner
@@ -38,19 +40,17 @@ import atexit
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Mapping
 
-from course_utils.profiles import OFFLINE_MINILM, NotebookAssets
+from course_utils.profiles import NotebookAssets
 
 __all__ = [
     "HubConnection",
     "HubLoginError",
     "HubSessionError",
-    "base_model_id",
     "connect_hub",
     "imported_endpoints",
 ]
@@ -75,8 +75,6 @@ _CACHE_VARIABLES = (
 #: Offline switches: the local Hub is on this machine, so the notebook's process goes "online".
 _OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
 
-#: Where the checkpoints the course ships offline come from on the Hub.
-_OFFLINE_ORIGINS = {OFFLINE_MINILM: "sentence-transformers/all-MiniLM-L6-v2"}
 
 _LOGIN_HINT = (
     "call `huggingface_hub.notebook_login()` in a cell, or run `hf auth login` (or "
@@ -188,21 +186,6 @@ def imported_endpoints() -> dict[str, str]:
     return found
 
 
-def base_model_id(assets: NotebookAssets) -> str:
-    """The Hub id of the notebook's checkpoint, for a model card's ``base_model`` field.
-
-    A Hub checkpoint is its own id; the offline MiniLM of the smoke profile is a copy of
-    ``sentence-transformers/all-MiniLM-L6-v2``. Used in notebooks/03_hub.ipynb.
-    """
-    if assets.checkpoint is None:
-        raise ValueError(f"Notebook {assets.notebook} declares no checkpoint")
-    if assets.checkpoint in _OFFLINE_ORIGINS:
-        return _OFFLINE_ORIGINS[assets.checkpoint]
-    if assets.checkpoint.startswith(("offline:", "standin:")):
-        raise ValueError(f"{assets.checkpoint!r} has no counterpart on the Hub")
-    return assets.checkpoint
-
-
 def connect_hub(
     assets: NotebookAssets, *, endpoint: str | None = None, user: str = LOCAL_USER
 ) -> HubConnection:
@@ -223,11 +206,22 @@ def connect_hub(
     """
     hub = str(assets.settings.get("hub", LOCAL))
     if hub == LOCAL:
-        return _connect_local(user)
+        current: HubConnection | None = _state.get("current")
+        if current is not None and not current.closed and current.namespace == user:
+            return current  # the Hub that setup() started for this notebook
+        return start_local_hub(user)
     return _connect_remote((endpoint or os.environ.get("HF_ENDPOINT") or f"https://{hub}").rstrip("/"))
 
 
-def _connect_local(user: str) -> HubConnection:
+def start_local_hub(user: str = LOCAL_USER) -> HubConnection:
+    """Start this kernel's local Hub: a fresh copy of the smoke profile's seeded Hub, as ``user``.
+
+    Seeds the smoke Hub first if this machine has not yet (:func:`course_utils.smoke_hub.ensure_seeded`),
+    then serves a hard-linked copy of it, so what the notebook pushes never changes the seeded data. A
+    Hub this kernel started before is stopped first: running the notebook again starts from the seeded
+    state. Used by :func:`course_utils.notebook_setup.setup` in the smoke profile.
+    """
+    from course_utils import smoke_hub
     from course_utils.hub_server import LocalHub
 
     current: HubConnection | None = _state.get("current")
@@ -236,23 +230,36 @@ def _connect_local(user: str) -> HubConnection:
     imported = imported_endpoints()
     configured: Mapping[str, Any] | None = _state.get("configured")
     if not imported:
-        folder, port = Path(tempfile.mkdtemp(prefix="course-hub-")), 0
+        folder, port = None, 0
     elif configured is not None and set(imported.values()) == {configured["endpoint"]}:
         # Imported by an earlier run of this notebook in this kernel: reuse its port and folder
         # names, since the libraries keep the endpoint and cache paths they read then.
         folder, port = configured["folder"], configured["port"]
-        folder.mkdir(parents=True, exist_ok=True)
     else:
         raise HubSessionError(_imported_message(imported, "the course's local Hub"))
 
+    smoke_hub.ensure_seeded()
+    try:
+        if folder is None:
+            folder = smoke_hub.kernel_folder()
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+        smoke_hub.make_view(folder / "hub-data")
+    except OSError as exc:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise smoke_hub.SmokeHubError(
+            f"Could not copy the local Hub for this notebook into {smoke_hub.root()} ({exc.strerror or exc}): "
+            "free some disk space, or set COURSE_CACHE to a writable folder, then run the notebook again."
+        ) from None
     home = folder / "hf-home"
     try:
         server = LocalHub(folder / "hub-data", port=port, user=user, fsync=False).start()
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise HubSessionError(
-            f"Could not start the local Hub on port {port} again ({exc.strerror or exc}): "
-            "restart the kernel and run the notebook from the top."
+            f"Could not start the local Hub on port {port} ({exc.strerror or exc}): another program took "
+            "the port; restart the kernel and run the notebook from the top."
         ) from exc
     values = {
         "HF_ENDPOINT": server.endpoint,

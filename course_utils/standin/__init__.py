@@ -1,4 +1,4 @@
-"""Stand-in datasets that the offline (``smoke``) profile generates instead of downloading.
+"""Stand-in datasets for the offline (``smoke``) profile, served by its local Hub under the real ids.
 
 Each generator builds, deterministically from a seed, a :class:`datasets.DatasetDict` with
 the same split names, columns and :class:`datasets.Features` as the real Hub dataset it
@@ -26,13 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from .corpus import make_corpus
     from .emotion import make_emotion
 
-#: A note each notebook can print under its banner in the offline profile.
-STANDIN_NOTE: str = (
-    "note: the dataset is a stand-in the course generates offline; "
-    "COURSE_PROFILE=full uses the talk's real data from the Hub."
-)
-
-__all__ = ["STANDIN_NOTE", "make_cola", "make_corpus", "make_emotion"]
+__all__ = ["make_cola", "make_corpus", "make_emotion"]
 
 _LAZY = {"make_emotion": "emotion", "make_cola": "cola", "make_corpus": "corpus"}
 
