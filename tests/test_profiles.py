@@ -66,13 +66,14 @@ def test_every_notebook_declares_every_profile() -> None:
 
 
 def test_smoke_profile_is_offline_and_full_profile_is_not() -> None:
+    # The smoke profile's local Hub serves every asset; the full profile always needs the Hugging Face Hub.
     assert all(a.offline for a in all_assets("smoke"))
-    assert not any(a.offline for a in all_assets("full") if a.dataset or a.notebook == "03_hub")
+    assert not any(a.offline for a in all_assets("full"))
 
 
 def test_full_profile_uses_the_talks_assets() -> None:
     expected = {
-        "01_trainer_weighted_loss": ("dair-ai/emotion", None, "microsoft/MiniLM-L12-H384-uncased"),
+        "01_trainer_weighted_loss": ("dair-ai/emotion", "split", "microsoft/MiniLM-L12-H384-uncased"),
         "02_keras_to_tf_dataset": ("nyu-mll/glue", "cola", "distilbert/distilbert-base-uncased"),
         "04_training_tokenizers": ("Salesforce/wikitext", "wikitext-2-raw-v1", "openai-community/gpt2"),
     }
@@ -100,12 +101,52 @@ def test_describe_names_profile_and_assets() -> None:
     assert "dataset: nyu-mll/glue (cola)" in text
     assert "checkpoint: distilbert/distilbert-base-uncased" in text
     assert "train=all" in text
+    assert "local Hub" not in text
 
 
-def test_standin_names_use_the_standin_prefix() -> None:
-    for assets in all_assets("smoke"):
-        if assets.dataset:
-            assert assets.dataset.startswith(profiles.STANDIN)
+def test_describe_says_the_smoke_profile_uses_the_local_hub() -> None:
+    lines = notebook_assets("02", "smoke").describe().splitlines()
+    assert lines[:2] == [
+        "profile: smoke",
+        "Hub: the course's local Hub (stand-in datasets under the real ids, genuine pretrained files)",
+    ]
+    assert "dataset: nyu-mll/glue (cola)" in lines
+    assert "checkpoint: sentence-transformers/all-MiniLM-L6-v2" in lines
+
+
+def test_the_smoke_profile_uses_the_talks_hub_ids() -> None:
+    # Both profiles load the same dataset ids and configs; the smoke checkpoints are real Hub ids the local
+    # Hub serves: the offline MiniLM under its own id, and GPT-2 (its tokenizer) for notebook 04.
+    assert profiles.OFFLINE_MINILM == "sentence-transformers/all-MiniLM-L6-v2"
+    for smoke, full in zip(all_assets("smoke"), all_assets("full")):
+        assert (smoke.dataset, smoke.dataset_config) == (full.dataset, full.dataset_config), smoke.notebook
+    smoke = {a.notebook: (a.dataset, a.dataset_config, a.checkpoint) for a in all_assets("smoke")}
+    assert smoke == {
+        "00_setup_check": (None, None, profiles.OFFLINE_MINILM),
+        "01_trainer_weighted_loss": ("dair-ai/emotion", "split", profiles.OFFLINE_MINILM),
+        "02_keras_to_tf_dataset": ("nyu-mll/glue", "cola", profiles.OFFLINE_MINILM),
+        "03_hub": ("dair-ai/emotion", "split", profiles.OFFLINE_MINILM),
+        "04_training_tokenizers": ("Salesforce/wikitext", "wikitext-2-raw-v1", "openai-community/gpt2"),
+        "05_accelerate": ("dair-ai/emotion", "split", profiles.OFFLINE_MINILM),
+    }
+
+
+def test_sized_keeps_the_declared_splits_at_their_sizes() -> None:
+    from datasets import Dataset, DatasetDict
+
+    data = DatasetDict({
+        name: Dataset.from_dict({"x": list(range(n))}) for name, n in (("train", 1500), ("validation", 300), ("extra", 5))
+    })
+    sized = notebook_assets("02", "smoke").sized(data)  # train 1200, validation 300
+    assert {name: len(split) for name, split in sized.items()} == {"train": 1200, "validation": 300}
+    assert sized["validation"]["x"] == list(range(300))  # a split at its size stays as it is
+    assert len(set(sized["train"]["x"])) == 1200
+    assert sized["train"]["x"] == notebook_assets("02", "smoke").sized(data)["train"]["x"]  # seeded: the same rows
+    assert sized["train"]["x"] != notebook_assets("02", "smoke").sized(data, seed=1)["train"]["x"]
+    capped = notebook_assets("02", "smoke").capped(10).sized(data)
+    assert {name: len(split) for name, split in capped.items()} == {"train": 10, "validation": 10}
+    whole = notebook_assets("02", "full").sized(data)  # None: the whole split
+    assert {name: len(split) for name, split in whole.items()} == {"train": 1500, "validation": 300}
 
 
 def test_a_cap_cuts_every_split_and_keeps_smaller_ones() -> None:
