@@ -46,15 +46,15 @@ WAYS = ("pad to longest", "per batch", "buckets")
 
 def prepare(profile: str) -> dict[str, Any]:
     """The notebook's data, tokenizer, columns and settings. Used by this benchmark only."""
-    from transformers import AutoTokenizer
-
-    from course_utils.assets import load_course_dataset, resolve_tf_checkpoint
     from course_utils.notebook_setup import setup
 
-    assets = setup(NOTEBOOK, profile)
-    checkpoint = resolve_tf_checkpoint(assets.checkpoint)
+    assets = setup(NOTEBOOK, profile)  # before any Hugging Face import: it points them at the profile's Hub
+    from datasets import load_dataset
+    from transformers import AutoTokenizer
+
+    checkpoint = assets.checkpoint
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-    encoded = load_course_dataset(assets).map(lambda batch: tokenizer(batch["sentence"], truncation=True), batched=True)
+    encoded = assets.sized(load_dataset(assets.dataset, assets.dataset_config)).map(lambda batch: tokenizer(batch["sentence"], truncation=True), batched=True)
     columns = [name for name in tokenizer.model_input_names if name in encoded["train"].column_names]
     return {"assets": assets, "checkpoint": checkpoint, "tokenizer": tokenizer, "encoded": encoded, "columns": columns}
 

