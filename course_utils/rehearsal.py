@@ -30,15 +30,14 @@ from course_utils.seeding import (
     KERAS_PARTS,
     MAIN_PARTS,
     PARTS,
-    DatasetConfig,
     DatasetRepo,
     ModelRepo,
     environment_parts,
+    talk_datasets,
 )
 from course_utils.seeding import seed as seed_repos
 
 if TYPE_CHECKING:  # pragma: no cover
-    from datasets import DatasetDict
     from huggingface_hub import HfApi
 
 __all__ = ["CHECKPOINTS", "DATASETS", "KERAS_PARTS", "MAIN_PARTS", "PARTS", "REHEARSAL_MAX_EXAMPLES", "seed"]
@@ -56,8 +55,6 @@ TOKEN = "hf_rehearsal_local_only_0000000000"
 #: (batches of 16): at 160 examples per-batch padding saves 1.71-1.75x but buckets process 1.20x the
 #: real tokens; at 320, 1.79-1.83x and 1.10x; on all 8,551, 2.1x (and 1.08x at 1,200).
 REHEARSAL_MAX_EXAMPLES: dict[str, int | None] = {"00": None, "01": 64, "02": 320, "03": 64, "04": 4000, "05": 64}
-
-_PURPOSE = "so that the full profile's loading code can be tested offline (the course's dress rehearsal)"
 
 LAYOUT_NOTES = """\
 Known and assumed about the real repositories (written without access to huggingface.co):
@@ -84,52 +81,16 @@ The configuration files follow the real ones as remembered; file lists beyond th
 # ---------------------------------------------------------------------------------- datasets
 
 
-def _emotion(sizes: Mapping[str, int]) -> "DatasetDict":
-    from course_utils import standin
-
-    return standin.make_emotion(seed=101, sizes=dict(sizes))
-
-
-def _cola(sizes: Mapping[str, int]) -> "DatasetDict":
-    from course_utils import standin
-
-    return standin.make_cola(seed=101, sizes=dict(sizes))
-
-
-def _wikitext(sizes: Mapping[str, int]) -> "DatasetDict":
-    from datasets import DatasetDict
-
-    from course_utils import standin
-
-    # make_corpus writes a tenth of the train lines to validation and to test: ask for enough, then cut.
-    largest_eval = max(sizes["validation"], sizes["test"])
-    corpus = standin.make_corpus(seed=101, n_train_lines=max(sizes["train"], 10 * largest_eval))
-    return DatasetDict({split: corpus[split].select(range(n)) for split, n in sizes.items()})
-
-
-DATASETS: tuple[DatasetRepo, ...] = (
-    DatasetRepo(
-        "dair-ai/emotion",
-        (
-            DatasetConfig("split", {"train": 16000, "validation": 2000, "test": 2000}, _emotion),
-            # The real "unsplit" config has 416,809 rows; a smaller one is enough to make an unnamed config ambiguous.
-            DatasetConfig("unsplit", {"train": 2000}, _emotion),
-        ),
-        "English posts labelled with six emotions",
-        _PURPOSE,
-    ),
-    DatasetRepo(
-        "nyu-mll/glue",
-        (DatasetConfig("cola", {"train": 8551, "validation": 1043, "test": 1063}, _cola),),
-        "GLUE's CoLA: sentences labelled acceptable or unacceptable",
-        _PURPOSE,
-    ),
-    DatasetRepo(
-        "Salesforce/wikitext",
-        (DatasetConfig("wikitext-2-raw-v1", {"train": 36718, "validation": 3760, "test": 4358}, _wikitext),),
-        "WikiText-2, raw: lines of Wikipedia articles",
-        _PURPOSE,
-    ),
+DATASETS: tuple[DatasetRepo, ...] = talk_datasets(
+    seed=101,
+    sizes={
+        "emotion": {"train": 16000, "validation": 2000, "test": 2000},
+        # The real "unsplit" config has 416,809 rows; a smaller one is enough to make an unnamed config ambiguous.
+        "emotion-unsplit": {"train": 2000},
+        "cola": {"train": 8551, "validation": 1043, "test": 1063},
+        "wikitext": {"train": 36718, "validation": 3760, "test": 4358},
+    },
+    purpose="so that the full profile's loading code can be tested offline (the course's dress rehearsal)",
 )
 
 

@@ -25,6 +25,7 @@ import hashlib
 import json
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -84,6 +85,61 @@ class DatasetRepo:
     def files(self, parts: Iterable[str]) -> list[str] | None:
         """The files ``parts`` build (``None``: not checked one by one; the card's fingerprint says it all)."""
         return None if "datasets" in set(parts) else []
+
+
+def _emotion(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
+    from course_utils import standin
+
+    return standin.make_emotion(seed=seed, sizes=dict(sizes))
+
+
+def _cola(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
+    from course_utils import standin
+
+    return standin.make_cola(seed=seed, sizes=dict(sizes))
+
+
+def _wikitext(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
+    from datasets import DatasetDict
+
+    from course_utils import standin
+
+    # make_corpus writes a tenth of the train lines to validation and to test: ask for enough, then cut.
+    largest_eval = max(sizes["validation"], sizes["test"])
+    corpus = standin.make_corpus(seed=seed, n_train_lines=max(sizes["train"], 10 * largest_eval))
+    return DatasetDict({split: corpus[split].select(range(n)) for split, n in sizes.items()})
+
+
+def talk_datasets(seed: int, sizes: Mapping[str, Mapping[str, int]], purpose: str) -> tuple[DatasetRepo, ...]:
+    """The talks' three datasets as stand-ins (:mod:`course_utils.standin`), generated from ``seed``.
+
+    ``sizes`` gives the splits of ``"emotion"`` (config ``split``), ``"emotion-unsplit"`` (config
+    ``unsplit``, generated from ``seed + 1``), ``"cola"`` and ``"wikitext"``. Used by the smoke Hub's
+    and the rehearsal's catalogues.
+    """
+    return (
+        DatasetRepo(
+            "dair-ai/emotion",
+            (
+                DatasetConfig("split", sizes["emotion"], partial(_emotion, seed)),
+                DatasetConfig("unsplit", sizes["emotion-unsplit"], partial(_emotion, seed + 1)),
+            ),
+            "English posts labelled with six emotions",
+            purpose,
+        ),
+        DatasetRepo(
+            "nyu-mll/glue",
+            (DatasetConfig("cola", sizes["cola"], partial(_cola, seed)),),
+            "GLUE's CoLA: sentences labelled acceptable or unacceptable",
+            purpose,
+        ),
+        DatasetRepo(
+            "Salesforce/wikitext",
+            (DatasetConfig("wikitext-2-raw-v1", sizes["wikitext"], partial(_wikitext, seed)),),
+            "WikiText-2, raw: lines of Wikipedia articles",
+            purpose,
+        ),
+    )
 
 
 def write_dataset_repo(spec: DatasetRepo, folder: Path) -> None:

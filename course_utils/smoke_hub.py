@@ -40,9 +40,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
-from course_utils.seeding import DatasetConfig, DatasetRepo, ModelRepo, environment_parts
+from course_utils.seeding import DatasetRepo, ModelRepo, environment_parts, talk_datasets
 
 #: The organisations the seeded repositories live in.
 NAMESPACES = ("dair-ai", "nyu-mll", "Salesforce", "sentence-transformers", "openai-community")
@@ -52,8 +52,6 @@ SEED_USER = "course"
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
 GPT2_ID = "openai-community/gpt2"
 
-_PURPOSE = "so that the course's smoke profile runs the talks' own calls offline"
-
 
 class SmokeHubError(RuntimeError):
     """The smoke profile's local Hub could not be seeded or started; the message says what to do."""
@@ -62,52 +60,15 @@ class SmokeHubError(RuntimeError):
 # -------------------------------------------------------------------------------- the catalogue
 
 
-def _emotion(sizes: Mapping[str, int]) -> Any:
-    from course_utils import standin
-
-    return standin.make_emotion(seed=0, sizes=dict(sizes))
-
-
-def _emotion_unsplit(sizes: Mapping[str, int]) -> Any:
-    from course_utils import standin
-
-    return standin.make_emotion(seed=1, sizes=dict(sizes))
-
-
-def _cola(sizes: Mapping[str, int]) -> Any:
-    from course_utils import standin
-
-    return standin.make_cola(seed=0, sizes=dict(sizes))
-
-
-def _corpus(sizes: Mapping[str, int]) -> Any:
-    from course_utils import standin
-
-    return standin.make_corpus(seed=0, n_train_lines=sizes["train"])
-
-
-DATASETS: tuple[DatasetRepo, ...] = (
-    DatasetRepo(
-        "dair-ai/emotion",
-        (
-            DatasetConfig("split", {"train": 1200, "validation": 400, "test": 400}, _emotion),
-            DatasetConfig("unsplit", {"train": 2000}, _emotion_unsplit),
-        ),
-        "English posts labelled with six emotions",
-        _PURPOSE,
-    ),
-    DatasetRepo(
-        "nyu-mll/glue",
-        (DatasetConfig("cola", {"train": 1200, "validation": 300, "test": 300}, _cola),),
-        "GLUE's CoLA: sentences labelled acceptable or unacceptable",
-        _PURPOSE,
-    ),
-    DatasetRepo(
-        "Salesforce/wikitext",
-        (DatasetConfig("wikitext-2-raw-v1", {"train": 20000, "validation": 2000, "test": 2000}, _corpus),),
-        "WikiText-2, raw: lines of Wikipedia articles",
-        _PURPOSE,
-    ),
+DATASETS: tuple[DatasetRepo, ...] = talk_datasets(
+    seed=0,
+    sizes={
+        "emotion": {"train": 1200, "validation": 400, "test": 400},
+        "emotion-unsplit": {"train": 2000},
+        "cola": {"train": 1200, "validation": 300, "test": 300},
+        "wikitext": {"train": 20000, "validation": 2000, "test": 2000},
+    },
+    purpose="so that the course's smoke profile runs the talks' own calls offline",
 )
 
 
@@ -290,16 +251,14 @@ def _seed_once(parts: tuple[str, ...], log: Any) -> None:
 
             from course_utils.seeding import seed
 
-            api = HfApi(endpoint=hub.endpoint, token=hub.token)
-            done = seed(api, catalogue(), parts, log=lambda line: log(f"  seed: {line}"))
-            stamp = _read_stamp()
-            for spec in catalogue():
+            repos = catalogue()
+            seed(HfApi(endpoint=hub.endpoint, token=hub.token), repos, parts, log=lambda line: log(f"  seed: {line}"))
+            stamp = {}
+            for spec in repos:
                 kind = "dataset" if isinstance(spec, DatasetRepo) else "model"
                 head = hub.storage.branch_head(_key(kind, spec.repo_id), "main")
                 blobs = {entry.sha256: entry.size for entry in head.files.values()}
-                files = sorted(head.files)
-                stamp[spec.repo_id] = {"fingerprint": spec.fingerprint(), "files": files, "blobs": blobs}
-                log(f"  seed: {spec.repo_id}: {done.get(spec.repo_id, ('up to date', []))[0]}")
+                stamp[spec.repo_id] = {"fingerprint": spec.fingerprint(), "files": sorted(head.files), "blobs": blobs}
     scratch = _stamp_path().with_suffix(f".tmp-{os.getpid()}")
     scratch.write_text(json.dumps(stamp, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(scratch, _stamp_path())

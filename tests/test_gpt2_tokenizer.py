@@ -126,8 +126,8 @@ def test_tokenizer_json_is_gpt2s_fast_tokenizer(written: tuple[Path, list[str]])
 
 def test_verification_runs_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = gpt2_tokenizer._file_sha256
-    monkeypatch.setattr(gpt2_tokenizer, "_file_sha256", lambda path: calls.append(path.name) or real(path))
+    real = gpt2_tokenizer.file_sha256
+    monkeypatch.setattr(gpt2_tokenizer, "file_sha256", lambda path: calls.append(path.name) or real(path))
     first = gpt2_bpe_files()
     assert gpt2_bpe_files() == first and gpt2_bpe_files() == first
     assert calls == ["encoder.json", "vocab.bpe"]
