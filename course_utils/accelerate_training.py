@@ -35,7 +35,7 @@ def load_emotion_for_training(assets):
     """
     emotions = assets.sized(load_dataset("dair-ai/emotion", "split"))  # this profile's sizes (or MAX_EXAMPLES)
     id2label = dict(enumerate(emotions["train"].features["label"].names))
-    checkpoint = assets.checkpoint  # smoke: sentence-transformers/all-MiniLM-L6-v2; full: the talks' MiniLM
+    checkpoint = assets.checkpoint  # smoke: sentence-transformers/all-MiniLM-L6-v2; full: microsoft/MiniLM-L12-H384-uncased
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     encoded = emotions.map(
         lambda batch: tokenizer(batch["text"], truncation=True, max_length=64), batched=True, remove_columns=["text"]
@@ -53,7 +53,7 @@ def load_classifier(checkpoint: str, id2label: dict[int, str]) -> Any:
     from transformers import AutoModelForSequenceClassification
 
     verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()  # its report names the local folder of the offline weights
+    transformers.logging.set_verbosity_error()  # its report is long: the notebook prints the gist
     try:
         return AutoModelForSequenceClassification.from_pretrained(
             checkpoint, num_labels=len(id2label), id2label=id2label, label2id={v: k for k, v in id2label.items()}

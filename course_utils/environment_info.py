@@ -69,7 +69,8 @@ def asset_status(profile: str | None = None) -> list[dict[str, str]]:
     """
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for assets in all_assets(profile):
-        for kind, name in (("dataset", assets.dataset), ("checkpoint", assets.checkpoint)):
+        loaded = [("dataset", assets.dataset), ("checkpoint", assets.checkpoint)] + [("checkpoint", t) for t in assets.tokenizers]
+        for kind, name in loaded:
             if not name:
                 continue
             row = rows.setdefault(

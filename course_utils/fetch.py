@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from course_utils.assets import file_sha256
-from course_utils.profiles import OFFLINE_MINILM, all_assets
+from course_utils.profiles import all_assets
 
 MANIFEST = "course-manifest.json"
 MANIFEST_FORMAT = 1
@@ -73,8 +73,8 @@ def full_profile_assets() -> list[Asset]:
             asset = found.setdefault(key, Asset("model", assets.checkpoint))
             asset.notebooks.append(assets.notebook)
             asset.weights.update(WEIGHTS_BY_NOTEBOOK.get(assets.notebook, TORCH_WEIGHTS))
-    # Notebook 04 shows BERT's tokenizer pipeline with MiniLM-L6's tokenizer, in every profile (no weights).
-    found.setdefault(("model", OFFLINE_MINILM, None), Asset("model", OFFLINE_MINILM)).notebooks.append("04_training_tokenizers")
+        for repo_id in assets.tokenizers:  # their small files only, no weights
+            found.setdefault(("model", repo_id, None), Asset("model", repo_id)).notebooks.append(assets.notebook)
     return list(found.values())
 
 

@@ -62,6 +62,8 @@ class NotebookAssets:
     settings: Mapping[str, Any] = field(default_factory=dict)
     max_examples: int | None = None
     rehearsal: bool = False
+    #: Other Hub models the notebook loads files of (tokenizers only), besides its checkpoint.
+    tokenizers: tuple[str, ...] = ()
 
     def capped(self, max_examples: int | None) -> "NotebookAssets":
         """A copy with every split cut to at most ``max_examples`` examples (``None``: unchanged).
@@ -207,6 +209,7 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             dataset="Salesforce/wikitext",
             dataset_config="wikitext-2-raw-v1",
             checkpoint="openai-community/gpt2",
+            tokenizers=(OFFLINE_MINILM,),  # BERT's tokenizer pipeline, shown with MiniLM-L6's (an uncased BERT vocabulary)
             splits={"train": None, "validation": None},
             settings={"vocab_size": 8000, "batch_size": 1000, "hub": "local"},
         ),
@@ -216,6 +219,7 @@ _DECLARED: dict[str, dict[str, NotebookAssets]] = {
             dataset="Salesforce/wikitext",
             dataset_config="wikitext-2-raw-v1",
             checkpoint="openai-community/gpt2",
+            tokenizers=(OFFLINE_MINILM,),  # BERT's tokenizer pipeline, shown with MiniLM-L6's (an uncased BERT vocabulary)
             splits={"train": None, "validation": None},
             settings={"vocab_size": 25000, "batch_size": 1000, "hub": "huggingface.co"},
         ),

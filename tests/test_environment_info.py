@@ -22,7 +22,7 @@ def test_smoke_assets_are_all_served_by_the_local_hub_under_their_hub_ids() -> N
     rows = {(row["kind"], row["asset"]): row for row in asset_status("smoke")}
     assert {key: (row["status"], row["notebooks"]) for key, row in rows.items()} == {
         ("checkpoint", "sentence-transformers/all-MiniLM-L6-v2"): (
-            "local Hub: genuine weights, sha256 verified", "00, 01, 02, 03, 05"
+            "local Hub: genuine weights, sha256 verified", "00, 01, 02, 03, 04, 05"  # 04 loads its tokenizer
         ),
         ("dataset", "dair-ai/emotion"): ("local Hub: a stand-in the course generates", "01, 03, 05"),
         ("dataset", "nyu-mll/glue"): ("local Hub: a stand-in the course generates", "02"),
@@ -53,3 +53,9 @@ def test_full_assets_are_not_cached_on_a_fresh_machine(tmp_path, monkeypatch: py
     rows = {row["asset"]: row["status"] for row in asset_status("full")}
     assert rows["dair-ai/emotion"] == "in the local cache"
     assert rows["nyu-mll/glue"] == "not cached (needs the Hub)"
+
+
+def test_full_profile_lists_the_tokenizer_notebook_04_loads_besides_its_checkpoint() -> None:
+    rows = {row["asset"]: row for row in asset_status("full")}
+    assert rows["sentence-transformers/all-MiniLM-L6-v2"]["notebooks"] == "04"
+    assert rows["microsoft/MiniLM-L12-H384-uncased"]["notebooks"] == "00, 01, 03, 05"
