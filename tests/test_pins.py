@@ -92,6 +92,13 @@ def test_colab_extras_match_the_lock(env: str) -> None:
     assert {name: locked.get(name) for name in extras} == extras
 
 
+@pytest.mark.parametrize("env", ["main", "keras"])
+def test_colab_extras_carry_the_local_hub_every_smoke_notebook_starts(env: str) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    extras = read_pins(project["project"]["optional-dependencies"][env])
+    assert {"starlette", "hypercorn", "pathspec"} <= set(extras), f"the {env} extra cannot start the smoke profile's local Hub"
+
+
 def test_torch_is_pinned_exactly_in_main_and_absent_from_keras() -> None:
     assert lock_pins("main")["torch"] == "2.13.0"
     assert "torch" not in lock_pins("keras")
