@@ -189,21 +189,33 @@ def test_check_data_parallel_alone(monkeypatch: pytest.MonkeyPatch) -> None:
         check_data_parallel(accelerator)
 
 
+_RANK_REPORT = """
+import dataclasses, json, sys
+from types import MappingProxyType
+
+from course_utils.notebook_setup import setup
+
+assets = setup("05_accelerate", "smoke")  # the talks' ids on the smoke profile's local Hub, as in the notebook
+assets = dataclasses.replace(
+    assets,
+    splits=MappingProxyType({"train": 32, "validation": 20}),
+    settings=MappingProxyType({**assets.settings, "epochs": 1}),
+)
+from course_utils.accelerate_training import read_rank_reports, training_function
+
+training_function(assets, sys.argv[1])
+print(json.dumps(read_rank_reports(sys.argv[1])))
+"""
+
+
 def test_training_function_writes_its_rank_report(tmp_path: Path) -> None:
-    import dataclasses
-    from types import MappingProxyType
+    from course_utils.accelerate_training import read_rank_reports
 
-    from course_utils.accelerate_training import read_rank_reports, training_function
-    from course_utils.profiles import notebook_assets
-
-    assets = notebook_assets("05_accelerate", "smoke")
-    assets = dataclasses.replace(
-        assets,
-        splits=MappingProxyType({"train": 32, "validation": 20}),
-        settings=MappingProxyType({**assets.settings, "epochs": 1}),
+    done = subprocess.run(
+        [sys.executable, "-c", _RANK_REPORT, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900
     )
-    training_function(assets, str(tmp_path))
-    [report] = read_rank_reports(tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [report] = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["rank"] == 0 and report["processes"] == 1
     assert report["batches"] == report["optimizer_steps"] == 2 and report["evaluated"] == 20
     assert 0 <= report["f1_macro"] <= 1 and report["seconds"] > 0
