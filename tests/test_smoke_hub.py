@@ -18,6 +18,10 @@ import pytest
 
 from course_utils import smoke_hub
 
+# The mechanism is the same in both environments; the keras environment's part (TensorFlow weights) is
+# seeded and loaded by notebook 02 and by the rehearsal.
+pytestmark = pytest.mark.main_env
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
