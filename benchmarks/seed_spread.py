@@ -50,13 +50,14 @@ def one_seed(assets: Any, seed: int) -> dict[str, Any]:
 
     from course_utils.class_weights import class_weights
     from course_utils.finetuning import training_args
-    from course_utils.labels import label_mappings
     from course_utils.metrics import compute_metrics, majority_baseline, per_class_report, scores
     from course_utils.training_log import print_logs_as_table_only
     from course_utils.weighted_trainer import WeightedLossTrainer
 
     emotions = assets.sized(load_dataset(assets.dataset, assets.dataset_config))
-    id2label, label2id = label_mappings(emotions["train"].features["label"])
+    label_feature = emotions["train"].features["label"]  # the notebook's two dictionaries
+    id2label = {i: label_feature.int2str(i) for i in range(label_feature.num_classes)}
+    label2id = {name: i for i, name in id2label.items()}
     names = list(id2label.values())
     checkpoint = assets.checkpoint
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)

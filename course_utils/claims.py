@@ -3,7 +3,7 @@
 Every talk's notebook ends with a check cell that states its claims as ``{sentence: bool}``:
 ``claims`` about what the code does (batches, counts, identical losses), and ``learned`` about
 what training achieved (beating the majority baseline). A rehearsal of the full profile
-(:mod:`course_utils.rehearsal`) trains stand-ins with random weights on a few examples, so
+(:mod:`course_utils.machinery.rehearsal`) trains stand-ins with random weights on a few examples, so
 there it checks ``claims`` and reports ``learned`` as not checked, never as passed.
 
 Used in notebooks 01 to 05 (their check cells).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from course_utils.profiles import NotebookAssets
+from course_utils.machinery.profiles import NotebookAssets
 
 #: How a claim about learning is reported in a rehearsal.
 NOT_CHECKED = "not checked in a rehearsal (random weights)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from course_utils.profiles import OFFLINE_MINILM, all_assets
+from course_utils.machinery.profiles import OFFLINE_MINILM, all_assets
 
 MAIN_LIBRARIES: tuple[str, ...] = (
     "torch",
@@ -82,7 +82,7 @@ def asset_status(profile: str | None = None) -> list[dict[str, str]]:
 
 
 def _status(kind: str, name: str, local_hub: bool) -> str:
-    from course_utils.assets import AssetUnavailableError, offline_minilm_path
+    from course_utils.machinery.assets import AssetUnavailableError, offline_minilm_path
 
     if local_hub and name == OFFLINE_MINILM:
         try:

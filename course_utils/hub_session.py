@@ -15,9 +15,9 @@ once, when they are imported, and every later call goes to that endpoint. So the
 sets those variables first, and refuses to go on (with a "restart the kernel" message) when the
 libraries were already imported with another endpoint.
 
-* **smoke** (``settings["hub"] == "local"``): a :class:`~course_utils.hub_server.LocalHub` on
+* **smoke** (``settings["hub"] == "local"``): a :class:`~course_utils.machinery.hub_server.LocalHub` on
   127.0.0.1 and a free port, serving a fresh copy of the smoke profile's seeded Hub
-  (:mod:`course_utils.smoke_hub`: the talks' repository ids), so every run starts from the same state.
+  (:mod:`course_utils.machinery.smoke_hub`: the talks' repository ids), so every run starts from the same state.
   ``HF_ENDPOINT`` points at it, and ``HF_HOME`` at a throw-away folder next to it: what the notebook
   downloads from the local Hub, and the login it saves, never mix with your real Hugging Face cache
   and login, and your own token (``HF_TOKEN`` is unset meanwhile) is never sent to it. The learner
@@ -45,7 +45,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Mapping
 
-from course_utils.profiles import NotebookAssets
+from course_utils.machinery.profiles import NotebookAssets
 
 __all__ = [
     "HubConnection",
@@ -216,13 +216,13 @@ def connect_hub(
 def start_local_hub(user: str = LOCAL_USER) -> HubConnection:
     """Start this kernel's local Hub: a fresh copy of the smoke profile's seeded Hub, as ``user``.
 
-    Seeds the smoke Hub first if this machine has not yet (:func:`course_utils.smoke_hub.ensure_seeded`),
+    Seeds the smoke Hub first if this machine has not yet (:func:`course_utils.machinery.smoke_hub.ensure_seeded`),
     then serves a hard-linked copy of it, so what the notebook pushes never changes the seeded data. A
     Hub this kernel started before is stopped first: running the notebook again starts from the seeded
     state. Used by :func:`course_utils.notebook_setup.setup` in the smoke profile.
     """
-    from course_utils import smoke_hub
-    from course_utils.hub_server import LocalHub
+    from course_utils.machinery import smoke_hub
+    from course_utils.machinery.hub_server import LocalHub
 
     current: HubConnection | None = _state.get("current")
     if current is not None:  # the notebook runs again in the same kernel: one server at a time

@@ -14,7 +14,7 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
-from course_utils.profiles import NotebookAssets, max_examples_from_env, notebook_assets, rehearsal_from_env
+from course_utils.machinery.profiles import NotebookAssets, max_examples_from_env, notebook_assets, rehearsal_from_env
 
 #: Printed under the banner in the smoke profile.
 SMOKE_NOTE = (
@@ -150,9 +150,9 @@ def setup(notebook: str, profile: str | None = None, seed: int = 42, max_example
     Smoke profile: starts this kernel's local Hub (:func:`course_utils.hub_session.start_local_hub`; the
     first time on a machine it is seeded, in under a minute) and points ``HF_ENDPOINT`` and ``HF_HOME`` at it,
     so call it before importing ``datasets``, ``transformers`` or ``huggingface_hub``. Full profile: checks
-    that the checkpoint and dataset can be loaded (:func:`course_utils.assets.require_hub_assets`).
+    that the checkpoint and dataset can be loaded (:func:`course_utils.machinery.assets.require_hub_assets`).
     ``profile`` is the notebook's ``PROFILE`` parameter; ``None`` means ``$COURSE_PROFILE``
-    or the default (smoke). Raises :class:`course_utils.profiles.UnknownProfileError` for an
+    or the default (smoke). Raises :class:`course_utils.machinery.profiles.UnknownProfileError` for an
     unknown name. ``max_examples`` (the ``MAX_EXAMPLES`` parameter; ``None``: ``$COURSE_MAX_EXAMPLES``
     or no cap) cuts every split to that many examples, for a quick trial of a profile. In the
     full profile, ``$COURSE_REHEARSAL`` marks a run against the rehearsal Hub. Returns the
@@ -171,7 +171,7 @@ def setup(notebook: str, profile: str | None = None, seed: int = 42, max_example
 
         start_local_hub()
     else:
-        from course_utils.assets import require_hub_assets
+        from course_utils.machinery.assets import require_hub_assets
 
         require_hub_assets(assets)
     print(assets.describe())

@@ -27,9 +27,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils.environments import course_notebooks  # noqa: E402
-from course_utils.headline import headline_of  # noqa: E402
-from course_utils.repository import colab_url  # noqa: E402
+from course_utils.machinery.environments import course_notebooks  # noqa: E402
+from course_utils.machinery.headline import headline_of  # noqa: E402
+from course_utils.machinery.repository import colab_url  # noqa: E402
 
 def choose_source(explicit: Path | None) -> Path:
     if explicit is not None:
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "site")
     args = parser.parse_args(argv)
 
-    from course_utils.repository import repository_url
+    from course_utils.machinery.repository import repository_url
 
     start = time.monotonic()
     source = choose_source(args.notebooks)

@@ -2,7 +2,7 @@
 
 ``./course rehearse`` (and the end of ``./course test``) runs the dress rehearsal: it starts the
 project's Hub on ``build/rehearsal/hub-data``, seeds it with stand-ins under the full profile's
-own ids (:mod:`course_utils.rehearsal`; the main environment seeds datasets, tokenizers and
+own ids (:mod:`course_utils.machinery.rehearsal`; the main environment seeds datasets, tokenizers and
 PyTorch weights, the keras environment TensorFlow weights), then runs each lesson notebook
 against a throw-away copy of it (what the notebooks push is deleted afterwards) with
 ``COURSE_PROFILE=full``, ``COURSE_REHEARSAL=1`` and a per-notebook size cap, with a fresh Hugging
@@ -33,9 +33,9 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils.environments import ENVIRONMENTS, notebook_environment  # noqa: E402
-from course_utils.profiles import MAX_EXAMPLES_ENV_VAR, PROFILE_ENV_VAR, REHEARSAL_ENV_VAR  # noqa: E402
-from course_utils.rehearsal import KERAS_PARTS, ORGS, REHEARSAL_MAX_EXAMPLES, TOKEN, USER  # noqa: E402
+from course_utils.machinery.environments import ENVIRONMENTS, notebook_environment  # noqa: E402
+from course_utils.machinery.profiles import MAX_EXAMPLES_ENV_VAR, PROFILE_ENV_VAR, REHEARSAL_ENV_VAR  # noqa: E402
+from course_utils.machinery.rehearsal import KERAS_PARTS, ORGS, REHEARSAL_MAX_EXAMPLES, TOKEN, USER  # noqa: E402
 
 
 
@@ -58,8 +58,8 @@ def seed_hub(venvs: Path, envs: list[str], env: dict[str, str]) -> float:
     """Seed the rehearsal Hub: here what this environment builds, in the keras environment its TensorFlow weights."""
     from huggingface_hub import HfApi
 
-    from course_utils.environments import current_environment
-    from course_utils.rehearsal import seed
+    from course_utils.machinery.environments import current_environment
+    from course_utils.machinery.rehearsal import seed
 
     here = current_environment()
     start = time.monotonic()
@@ -67,7 +67,7 @@ def seed_hub(venvs: Path, envs: list[str], env: dict[str, str]) -> float:
     seed(HfApi(endpoint=env["HF_ENDPOINT"], token=env["HF_TOKEN"]), parts, log=lambda line: print("  seed:", line))
     if here == "main" and "keras" in envs:
         subprocess.run(
-            [str(venvs / "keras" / "bin" / "python"), "-m", "course_utils.rehearsal", "seed", "--parts", *KERAS_PARTS],
+            [str(venvs / "keras" / "bin" / "python"), "-m", "course_utils.machinery.rehearsal", "seed", "--parts", *KERAS_PARTS],
             cwd=ROOT, env=env, check=True,
         )
     return time.monotonic() - start
@@ -83,7 +83,7 @@ def rehearsal_hub(build: Path, scratch: Path, args: argparse.Namespace, env: dic
     under ``scratch`` (never the user's own cache: it is not keyed by endpoint) and the rehearsal flag.
     """
     # Imported here: HF_ENDPOINT must be set before huggingface_hub is imported.
-    from course_utils.hub_server import LocalHub
+    from course_utils.machinery.hub_server import LocalHub
 
     seeded = build / "hub-data"
     # the local Hub takes large files through Git LFS; hf_xet, installed with huggingface_hub, would try Xet

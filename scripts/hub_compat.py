@@ -5,7 +5,7 @@
 1. Downloads the source distribution of the installed (locked) ``huggingface_hub`` from the package
    registry, once (kept in ``build/hub-compat/``), and unpacks its ``tests/`` into a fresh folder.
 2. Points them at a local Hub: the staging address and account of ``tests/testing_constants.py``
-   become a fresh ``python -m course_utils.hub_server`` on a free port, with the tests' user and
+   become a fresh ``python -m course_utils.machinery.hub_server`` on a free port, with the tests' user and
    token. The sources ship without their ``conftest.py``; ``scripts/hub_compat_conftest.py``
    provides the fixtures the selected tests use.
 3. Runs the selected files. Tests outside a practice Hub's scope are skipped, each with its reason
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                HUB_COMPAT_SCOPE=str(scope), HUB_COMPAT_INDEX=str(index), HUB_COMPAT_OUTCOMES=str(results_log))
     with open(server_log, "w", encoding="utf-8") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "course_utils.hub_server", "--data-dir", str(run / "hub-data"), "--port", str(port),
+            [sys.executable, "-m", "course_utils.machinery.hub_server", "--data-dir", str(run / "hub-data"), "--port", str(port),
              "--token", TOKEN, "--user", USER, "--no-fsync", "--verbose"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env,
         )

@@ -29,9 +29,9 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils.environments import KERNELS, course_notebooks, notebook_environment  # noqa: E402
-from course_utils.headline import headline_of  # noqa: E402,F401  (also used by the tests through this module)
-from course_utils.profiles import PROFILE_ENV_VAR, UnknownProfileError, active_profile  # noqa: E402
+from course_utils.machinery.environments import KERNELS, course_notebooks, notebook_environment  # noqa: E402
+from course_utils.machinery.headline import headline_of  # noqa: E402,F401  (also used by the tests through this module)
+from course_utils.machinery.profiles import PROFILE_ENV_VAR, UnknownProfileError, active_profile  # noqa: E402
 
 
 @dataclass

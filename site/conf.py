@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(os.environ.get("COURSE_SITE_ROOT") or Path(__file__).resolve().parents[2])  # set by build_site.py
 sys.path.insert(0, str(ROOT))
 
-from course_utils.repository import repository_url  # noqa: E402
+from course_utils.machinery.repository import repository_url  # noqa: E402
 
 project = "Hugging Face course notebooks"
 author = "the course's maintainers"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.environments import current_environment
+from course_utils.machinery.environments import current_environment
 from hub_fixtures import *  # noqa: E402,F401,F403  (local Hub fixtures and their session hooks)
 from rehearsal_fixtures import *  # noqa: E402,F401,F403  (the seeded rehearsal Hub)
 

@@ -1,4 +1,4 @@
-"""Pytest fixtures for the local Hub (:mod:`course_utils.hub_server`).
+"""Pytest fixtures for the local Hub (:mod:`course_utils.machinery.hub_server`).
 
 Import everything from ``tests/conftest.py``::
 
@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from course_utils.hub_server import LocalHub
+from course_utils.machinery.hub_server import LocalHub
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -251,13 +251,13 @@ def raw_request(
 
 
 def start_cli_server(*args: str, timeout: float = 30.0) -> tuple[subprocess.Popen[str], list[str]]:
-    """Start ``python -m course_utils.hub_server ARGS`` and wait for its banner; returns the process and its lines.
+    """Start ``python -m course_utils.machinery.hub_server ARGS`` and wait for its banner; returns the process and its lines.
 
     The caller stops it (``send_signal``/``terminate``/``kill``) and reaps it (``communicate``).
     """
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "course_utils.hub_server", *args],
+        [sys.executable, "-m", "course_utils.machinery.hub_server", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO_ROOT,
     )
     assert proc.stdout is not None and proc.stderr is not None

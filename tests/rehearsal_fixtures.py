@@ -1,4 +1,4 @@
-"""The rehearsal Hub for the tests of :mod:`course_utils.rehearsal` and :mod:`course_utils.fetch`.
+"""The rehearsal Hub for the tests of :mod:`course_utils.machinery.rehearsal` and :mod:`course_utils.machinery.fetch`.
 
 ``rehearsal_hub`` (session scope) serves ``build/rehearsal/hub-data``, the folder the rehearsal
 step of ``./course test`` uses too, so the stand-ins are built once per machine: seeding is
@@ -24,7 +24,7 @@ from typing import Iterator
 
 import pytest
 
-from course_utils.environments import current_environment
+from course_utils.machinery.environments import current_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HUB_DATA = REPO_ROOT / "build" / "rehearsal" / "hub-data"
@@ -62,15 +62,15 @@ def rehearsal_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsa
         pytest.skip("the rehearsal Hub is seeded from the main environment")
     from huggingface_hub import HfApi
 
-    from course_utils.hub_server import LocalHub
-    from course_utils.rehearsal import KERAS_PARTS, MAIN_PARTS, ORGS, TOKEN, USER, seed
+    from course_utils.machinery.hub_server import LocalHub
+    from course_utils.machinery.rehearsal import KERAS_PARTS, MAIN_PARTS, ORGS, TOKEN, USER, seed
 
     with LocalHub(HUB_DATA, user=USER, orgs=ORGS, token=TOKEN, fsync=False) as hub:
         seeded = seed(HfApi(endpoint=hub.endpoint, token=hub.token), MAIN_PARTS, log=lambda line: None)
         rehearsal = RehearsalHub(hub.endpoint, hub.token, seeded, _keras_python())
         if rehearsal.keras_python is not None:
             subprocess.run(
-                [str(rehearsal.keras_python), "-m", "course_utils.rehearsal", "seed", "--parts", *KERAS_PARTS],
+                [str(rehearsal.keras_python), "-m", "course_utils.machinery.rehearsal", "seed", "--parts", *KERAS_PARTS],
                 cwd=REPO_ROOT, env=rehearsal.env(tmp_path_factory.mktemp("keras-seed-home")), check=True,
                 capture_output=True,
             )

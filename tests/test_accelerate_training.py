@@ -19,7 +19,7 @@ import torch
 from datasets import Dataset, DatasetDict
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-from course_utils.assets import offline_minilm_path
+from course_utils.machinery.assets import offline_minilm_path
 
 
 def tiny_data(train=64, validation=20):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import assets
-from course_utils.assets import (
+from course_utils.machinery import assets
+from course_utils.machinery.assets import (
     MINILM_SAFETENSORS_SHA256,
     AssetUnavailableError,
     cut_splits,
@@ -17,7 +17,7 @@ from course_utils.assets import (
     offline_minilm_path,
     require_hub_assets,
 )
-from course_utils.profiles import all_assets, notebook_assets
+from course_utils.machinery.profiles import all_assets, notebook_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ def test_file_sha256_of_known_content(tmp_path: Path) -> None:
 
 def test_the_smoke_hub_serves_every_declared_split_at_its_declared_size_or_more() -> None:
     # NotebookAssets.sized cuts what load_dataset returns; a split smaller than declared would go unnoticed there.
-    from course_utils import smoke_hub
+    from course_utils.machinery import smoke_hub
 
     configs = {(repo.repo_id, config.name): config for repo in smoke_hub.DATASETS for config in repo.configs}
     for declared in all_assets("smoke"):
@@ -78,7 +78,7 @@ def test_the_smoke_hub_serves_every_declared_split_at_its_declared_size_or_more(
 
 
 def test_the_smoke_hubs_emotion_has_the_declared_sizes_and_labels_once_sized() -> None:
-    from course_utils import smoke_hub
+    from course_utils.machinery import smoke_hub
 
     declared = notebook_assets("03", "smoke")  # 800 / 200 / 200 of the 1,200 / 400 / 400 served
     emotion = next(repo for repo in smoke_hub.DATASETS if repo.repo_id == declared.dataset)
@@ -127,8 +127,8 @@ def _run_offline(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 def test_full_profile_offline_names_the_missing_checkpoint(tmp_path: Path) -> None:
     result = _run_offline(
         """
-        from course_utils.assets import AssetUnavailableError, require_hub_assets
-        from course_utils.profiles import notebook_assets
+        from course_utils.machinery.assets import AssetUnavailableError, require_hub_assets
+        from course_utils.machinery.profiles import notebook_assets
         try:
             require_hub_assets(notebook_assets("01", "full"))
         except AssetUnavailableError as exc:
@@ -198,7 +198,7 @@ def test_the_offline_weights_convert_to_an_identical_tensorflow_checkpoint(tmp_p
     from safetensors.numpy import load_file
     from transformers import TFAutoModelForSequenceClassification
 
-    from course_utils.assets import tensorflow_weights
+    from course_utils.machinery.assets import tensorflow_weights
 
     source = offline_minilm_path()
     folder = tmp_path / "minilm-tf"

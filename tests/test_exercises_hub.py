@@ -15,7 +15,7 @@ pytestmark = pytest.mark.main_env
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery.assets import offline_minilm_path
 
     return AutoTokenizer.from_pretrained(offline_minilm_path())
 

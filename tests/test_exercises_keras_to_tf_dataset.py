@@ -18,7 +18,7 @@ TOKENIZER: list = []  # the module's tokenizer, for answers written as lambdas
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery.assets import offline_minilm_path
 
     TOKENIZER[:] = [AutoTokenizer.from_pretrained(offline_minilm_path())]
     return TOKENIZER[0]

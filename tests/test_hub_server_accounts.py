@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.hub_server.accounts import Accounts, AccountsError
+from course_utils.machinery.hub_server.accounts import Accounts, AccountsError
 from hub_fixtures import raw_request
 
 pytestmark = pytest.mark.main_env
@@ -127,7 +127,7 @@ def test_impossible_changes_say_why(tmp_path: Path, change, message: str) -> Non
 
 
 def test_the_hosts_command_prints_each_token_once(tmp_path: Path, hub_online) -> None:
-    from course_utils.hub_server.__main__ import main
+    from course_utils.machinery.hub_server.__main__ import main
 
     out = io.StringIO()
     with redirect_stdout(out):
@@ -148,7 +148,7 @@ def test_a_wrong_token_is_still_refused_on_every_endpoint(hub, learners) -> None
 
 
 def test_names_ignore_letter_case_so_no_account_can_take_another_ones_namespace(tmp_path):
-    from course_utils.hub_server import LocalHub
+    from course_utils.machinery.hub_server import LocalHub
     from hub_fixtures import raw_request
 
     accounts = Accounts(tmp_path / "data")

@@ -1,4 +1,4 @@
-"""``python -m course_utils.hub_server``: prints the endpoint and the variables to set, serves, stops cleanly."""
+"""``python -m course_utils.machinery.hub_server``: prints the endpoint and the variables to set, serves, stops cleanly."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_cli_generates_a_token_and_reports_bad_ports(tmp_path):
         taken.listen()
         for port in ("99999", str(taken.getsockname()[1])):  # out of range; already in use
             bad = subprocess.run(
-                [sys.executable, "-m", "course_utils.hub_server", "--data-dir", str(tmp_path / "d2"), "--port", port],
+                [sys.executable, "-m", "course_utils.machinery.hub_server", "--data-dir", str(tmp_path / "d2"), "--port", port],
                 capture_output=True, text=True, cwd=REPO_ROOT, timeout=30,
                 env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
             )

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from course_utils.hub_server import LocalHub
+from course_utils.machinery.hub_server import LocalHub
 from hub_fixtures import raw_request
 
 pytestmark = pytest.mark.main_env
@@ -124,7 +124,7 @@ def test_a_repository_without_namespace_is_repo_not_found_and_deleting_a_folder_
 
 def test_the_cli_says_what_is_wrong_with_a_bad_user_name_in_one_line(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "course_utils.hub_server", "--data-dir", str(tmp_path / "d"), "--port", "0",
+        [sys.executable, "-m", "course_utils.machinery.hub_server", "--data-dir", str(tmp_path / "d"), "--port", "0",
          "--user", "bad name"],
         capture_output=True, text=True, timeout=60,
     )

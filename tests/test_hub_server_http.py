@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.hub_server import LocalHub
-from course_utils.hub_server.asgi import ServerLimits
+from course_utils.machinery.hub_server import LocalHub
+from course_utils.machinery.hub_server.asgi import ServerLimits
 from hub_fixtures import raw_request
 
 pytestmark = pytest.mark.main_env

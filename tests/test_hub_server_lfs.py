@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from course_utils.hub_server import LocalHub
-from course_utils.hub_server.lfs import git_ignores, lfs_paths, lfs_pointer
+from course_utils.machinery.hub_server import LocalHub
+from course_utils.machinery.hub_server.lfs import git_ignores, lfs_paths, lfs_pointer
 from hub_fixtures import raw_request
 
 pytestmark = pytest.mark.main_env

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.hub_server import LocalHub
+from course_utils.machinery.hub_server import LocalHub
 from hub_fixtures import raw_request, start_cli_server
 
 pytestmark = pytest.mark.main_env

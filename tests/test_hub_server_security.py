@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.hub_server import LocalHub
-from course_utils.hub_server.validation import HubError, validate_name_part, validate_ref_name, validate_repo_path
+from course_utils.machinery.hub_server import LocalHub
+from course_utils.machinery.hub_server.validation import HubError, validate_name_part, validate_ref_name, validate_repo_path
 from hub_fixtures import raw_request
 
 pytestmark = pytest.mark.main_env
@@ -86,7 +86,7 @@ def test_other_namespaces_are_forbidden(hub, hub_api):
     assert "someone-else" in str(info.value)
 
     # A repository that exists in another namespace (made directly in storage) cannot be written to.
-    from course_utils.hub_server.storage import RepoKey
+    from course_utils.machinery.hub_server.storage import RepoKey
 
     hub.storage.create_repo(RepoKey("model", "someone-else", "theirs"), private=False, author="someone-else")
     before = hub_api.repo_info("someone-else/theirs").sha
@@ -319,7 +319,7 @@ def test_a_repository_name_ending_in_a_newline_cannot_be_created(hub, hub_online
 
 
 def test_a_commit_id_with_a_final_newline_is_not_a_commit_id():
-    from course_utils.hub_server.validation import is_commit_sha
+    from course_utils.machinery.hub_server.validation import is_commit_sha
 
     assert is_commit_sha("a" * 40)
     assert not is_commit_sha("a" * 40 + "\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.hub_server.storage import RepoKey, Storage
+from course_utils.machinery.hub_server.storage import RepoKey, Storage
 
 pytestmark = pytest.mark.main_env
 

@@ -62,7 +62,7 @@ def test_smoke_profile_starts_a_local_hub_sets_the_environment_and_cleans_up(tmp
         import json, os, socket, sys
         from pathlib import Path
         from course_utils.hub_session import connect_hub
-        from course_utils.profiles import notebook_assets
+        from course_utils.machinery.profiles import notebook_assets
 
         assets = notebook_assets("03_hub", "smoke")
         hub = connect_hub(assets)
@@ -187,7 +187,7 @@ def test_a_kernel_that_exits_without_close_leaves_no_folder_behind():
         """
         import json, os
         from course_utils.hub_session import connect_hub
-        from course_utils.profiles import notebook_assets
+        from course_utils.machinery.profiles import notebook_assets
 
         connect_hub(notebook_assets("03_hub", "smoke"))
         print(json.dumps({"folder": os.path.dirname(os.environ["HF_HOME"])}))
@@ -203,7 +203,7 @@ def test_huggingface_hub_imported_first_asks_to_restart_the_kernel():
         os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
         import huggingface_hub.constants
         from course_utils.hub_session import HubSessionError, connect_hub
-        from course_utils.profiles import notebook_assets
+        from course_utils.machinery.profiles import notebook_assets
 
         out = {}
         for profile, kwargs in (("smoke", {}), ("full", {"endpoint": "https://hub.example"})):
@@ -227,7 +227,7 @@ def test_full_profile_without_a_token_says_how_to_log_in(tmp_path):
         """
         import json
         from course_utils.hub_session import HubLoginError, connect_hub
-        from course_utils.profiles import notebook_assets
+        from course_utils.machinery.profiles import notebook_assets
 
         hub = connect_hub(notebook_assets("03_hub", "full"))  # connecting works: logging in comes next
         try:
@@ -249,7 +249,7 @@ def test_full_profile_uses_the_learners_token_and_user(hub, tmp_path):
     script = """
         import json, os
         from course_utils.hub_session import HubLoginError, connect_hub
-        from course_utils.profiles import notebook_assets
+        from course_utils.machinery.profiles import notebook_assets
 
         try:
             connection = connect_hub(notebook_assets("03_hub", "full"), endpoint=os.environ["TEST_ENDPOINT"] + "/")

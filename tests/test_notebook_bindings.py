@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.notebook_bindings import BIND_MARKER, bound_cells, check_notebook, drift
+from course_utils.machinery.notebook_bindings import BIND_MARKER, bound_cells, check_notebook, drift
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.environments import KERNELS, SOLUTIONS, course_notebooks
-from course_utils.profiles import NOTEBOOKS
+from course_utils.machinery.environments import KERNELS, SOLUTIONS, course_notebooks
+from course_utils.machinery.profiles import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_PATHS = course_notebooks(ROOT / "notebooks")  # lessons, then their solutions notebooks
@@ -92,7 +92,7 @@ def tags_of(cell: dict) -> list[str]:
 class TestNotebook:
     def test_named_and_declared(self, path: Path) -> None:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
-        assert path.stem in NOTEBOOKS, "declare the notebook's assets in course_utils/profiles.py"
+        assert path.stem in NOTEBOOKS, "declare the notebook's assets in course_utils/machinery/profiles.py"
 
     def test_under_one_megabyte(self, path: Path) -> None:
         assert path.stat().st_size < MAX_BYTES

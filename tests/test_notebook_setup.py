@@ -6,7 +6,7 @@ import pytest
 
 from course_utils import notebook_setup
 from course_utils.notebook_setup import SMOKE_NOTE, quiet, seed_everything, setup, show_progress
-from course_utils.profiles import UnknownProfileError, notebook_assets
+from course_utils.machinery.profiles import UnknownProfileError, notebook_assets
 
 
 @pytest.fixture
@@ -17,7 +17,8 @@ def hub_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
     local Hub cannot start in it (``start_local_hub`` rightly refuses); the subprocess tests below start
     the real one, as a notebook kernel does.
     """
-    from course_utils import assets, hub_session
+    from course_utils import hub_session
+    from course_utils.machinery import assets
 
     calls: dict[str, list] = {"start_local_hub": [], "require_hub_assets": []}
     monkeypatch.setattr(hub_session, "start_local_hub", lambda *args: calls["start_local_hub"].append(args))
@@ -76,8 +77,8 @@ def test_the_full_profile_checks_its_assets_and_starts_no_local_hub(
     out = capsys.readouterr().out
     assert out.startswith("profile: full\n") and "local Hub" not in out and SMOKE_NOTE not in out
 
-    from course_utils import assets as assets_module
-    from course_utils.assets import AssetUnavailableError
+    from course_utils.machinery import assets as assets_module
+    from course_utils.machinery.assets import AssetUnavailableError
 
     def missing(declared):
         raise AssetUnavailableError(f"The full profile needs the checkpoint {declared.checkpoint!r}")

@@ -79,7 +79,7 @@ def test_epoch_batches_three_ways_count_the_tokens_by_hand() -> None:
     from datasets import Dataset
     from transformers import AutoTokenizer
 
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery.assets import offline_minilm_path
     from course_utils.padding import epoch_batches
 
     tokenizer = AutoTokenizer.from_pretrained(offline_minilm_path())

@@ -260,7 +260,7 @@ def test_text_batches_of_the_wrong_kind_get_a_clear_error(batches, expected: str
 def test_the_error_reaches_the_learner_through_the_tokenizer_trainer() -> None:
     from transformers import AutoTokenizer
 
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery.assets import offline_minilm_path
     from course_utils.preflight import checked_text_batches
 
     tokenizer = AutoTokenizer.from_pretrained(offline_minilm_path())

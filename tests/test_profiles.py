@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from course_utils import profiles
-from course_utils.profiles import (
+from course_utils.machinery import profiles
+from course_utils.machinery.profiles import (
     NOTEBOOKS,
     PROFILES,
     UnknownProfileError,
@@ -166,7 +166,7 @@ def test_a_cap_must_be_a_whole_number(bad: object) -> None:
 
 @pytest.mark.parametrize(("value", "expected"), [("", None), ("  ", None), ("128", 128)])
 def test_the_cap_from_the_environment(monkeypatch: pytest.MonkeyPatch, value: str, expected: int | None) -> None:
-    from course_utils.profiles import max_examples_from_env
+    from course_utils.machinery.profiles import max_examples_from_env
 
     monkeypatch.setenv("COURSE_MAX_EXAMPLES", value)
     assert max_examples_from_env() == expected
@@ -174,7 +174,7 @@ def test_the_cap_from_the_environment(monkeypatch: pytest.MonkeyPatch, value: st
 
 @pytest.mark.parametrize("value", ["0", "ten", "-5", "1.5"])
 def test_a_bad_cap_in_the_environment_says_what_it_must_be(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    from course_utils.profiles import max_examples_from_env
+    from course_utils.machinery.profiles import max_examples_from_env
 
     monkeypatch.setenv("COURSE_MAX_EXAMPLES", value)
     with pytest.raises(ValueError, match="COURSE_MAX_EXAMPLES must be a whole number of at least 1"):

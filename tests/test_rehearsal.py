@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import rehearsal
-from course_utils.seeding import DatasetConfig, DatasetRepo, ModelRepo
+from course_utils.machinery import rehearsal
+from course_utils.machinery.seeding import DatasetConfig, DatasetRepo, ModelRepo
 
 pytestmark = pytest.mark.main_env
 
@@ -57,7 +57,7 @@ def test_the_full_profiles_loading_code_finds_the_real_shapes(rehearsal_hub, tmp
     code = """
 import json
 from datasets import load_dataset
-from course_utils.profiles import notebook_assets
+from course_utils.machinery.profiles import notebook_assets
 shapes = {}
 for notebook in ("01", "02", "04"):
     assets = notebook_assets(notebook, "full")
@@ -98,7 +98,7 @@ def test_checkpoints_have_the_real_architectures_and_tokenizers(rehearsal_hub, t
 import json
 from huggingface_hub import hf_hub_download
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
-from course_utils.assets import file_sha256
+from course_utils.machinery.assets import file_sha256
 minilm = "microsoft/MiniLM-L12-H384-uncased"
 model = AutoModelForSequenceClassification.from_pretrained(minilm, num_labels=6)
 gpt2 = AutoTokenizer.from_pretrained("openai-community/gpt2")
@@ -115,7 +115,7 @@ print(json.dumps({
               file_sha256(hf_hub_download("sentence-transformers/all-MiniLM-L6-v2", "model.safetensors"))],
 }))
 """
-    from course_utils.assets import MINILM_SAFETENSORS_SHA256
+    from course_utils.machinery.assets import MINILM_SAFETENSORS_SHA256
 
     found = run_python(code, rehearsal_hub.env(tmp_path))
     assert found["minilm"][:2] == [12, 384] and 33_000_000 < found["minilm"][2] < 34_000_000
@@ -167,7 +167,7 @@ def test_dataset_cards_declare_configs_splits_and_features(rehearsal_hub, tmp_pa
 
 
 def _tiny_emotion(sizes):
-    from course_utils import standin
+    from course_utils.machinery import standin
 
     return standin.make_emotion(seed=0, sizes=dict(sizes))
 
@@ -195,7 +195,7 @@ def test_seeding_is_idempotent_and_replaces_an_outdated_seed(hub, hub_api, monke
 
 def test_a_checkpoint_seeded_in_parts_is_completed_and_keeps_what_was_there(hub, hub_api, tmp_path: Path) -> None:
     """The main environment seeds the tokenizer files, the keras environment adds the TensorFlow weights."""
-    from course_utils import seeding
+    from course_utils.machinery import seeding
 
     built: list[list[str]] = []
 

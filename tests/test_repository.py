@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.repository import colab_cell_urls, colab_url, repository_url, sync_colab_cells
+from course_utils.machinery.repository import colab_cell_urls, colab_url, repository_url, sync_colab_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").rglob("[0-9][0-9]_*.ipynb"))
@@ -19,7 +19,7 @@ def test_the_colab_cell_installs_from_the_repository_in_pyproject(notebook: Path
     assert urls, "a Colab cell that installs course-utils from the repository"
     assert set(urls) == {repository_url()}, (
         f"{notebook.name} installs from {sorted(set(urls))}, pyproject.toml names {repository_url()}: "
-        "run `python -m course_utils.repository --sync`"
+        "run `python -m course_utils.machinery.repository --sync`"
     )
 
 

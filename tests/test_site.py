@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from course_utils.repository import colab_url
+from course_utils.machinery.repository import colab_url
 
 pytestmark = pytest.mark.main_env
 
@@ -116,9 +116,9 @@ def test_each_notebook_page_links_colab_and_a_download_and_says_how_it_ran(site:
 
 def test_the_api_reference_documents_the_package(site: dict) -> None:
     text = (SITE / "api.html").read_text(encoding="utf-8")
-    for name in ("course_utils.claims.check_claims", "course_utils.fetch.verify", "course_utils.rehearsal.seed",
-                 "course_utils.weighted_trainer.WeightedLossTrainer", "course_utils.assets.require_hub_assets",
-                 "course_utils.smoke_hub.ensure_seeded"):
+    for name in ("course_utils.claims.check_claims", "course_utils.machinery.fetch.verify", "course_utils.machinery.rehearsal.seed",
+                 "course_utils.weighted_trainer.WeightedLossTrainer", "course_utils.machinery.assets.require_hub_assets",
+                 "course_utils.machinery.smoke_hub.ensure_seeded"):
         assert f'id="{name}"' in text, name
 
 

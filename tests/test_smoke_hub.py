@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import smoke_hub
+from course_utils.machinery import smoke_hub
 
 # The mechanism is the same in both environments; the keras environment's part (TensorFlow weights) is
 # seeded and loaded by notebook 02 and by the rehearsal.
@@ -39,7 +39,7 @@ def _env(cache: Path, **extra: str) -> dict[str, str]:
 
 def _seed(cache: Path, **kwargs: object) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "course_utils.smoke_hub", "seed"], cwd=REPO_ROOT, env=_env(cache),
+        [sys.executable, "-m", "course_utils.machinery.smoke_hub", "seed"], cwd=REPO_ROOT, env=_env(cache),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs,
     )
 
@@ -76,7 +76,7 @@ def test_lesson_notebooks_make_the_talks_own_calls():
 
 
 def test_the_catalogue_serves_every_smoke_asset_under_its_real_id():
-    from course_utils.profiles import all_assets
+    from course_utils.machinery.profiles import all_assets
 
     served = {spec.repo_id for spec in smoke_hub.catalogue()}
     for assets in all_assets("smoke"):
@@ -139,7 +139,7 @@ def test_a_seeding_killed_half_way_is_repaired_on_the_next_start(tmp_path: Path,
 
 
 def test_two_kernels_seeding_at_once_seed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from course_utils.hub_server.storage import RepoKey, Storage
+    from course_utils.machinery.hub_server.storage import RepoKey, Storage
 
     cache = tmp_path / "cache"
     first, second = _seed(cache), _seed(cache)

@@ -1,4 +1,4 @@
-"""Tests of the stand-in datasets (course_utils.standin); they run in both environments."""
+"""Tests of the stand-in datasets (course_utils.machinery.standin); they run in both environments."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 datasets = pytest.importorskip("datasets")
 
-from course_utils.standin import make_cola, make_corpus, make_emotion  # noqa: E402
+from course_utils.machinery.standin import make_cola, make_corpus, make_emotion  # noqa: E402
 
 EMOTION_NAMES = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 EMOTION_TARGETS = {
@@ -52,7 +52,7 @@ def corpus_timed() -> tuple[datasets.DatasetDict, float]:
 
 def test_importing_standin_does_not_import_datasets() -> None:
     code = (
-        "import sys, course_utils, course_utils.standin as s; "
+        "import sys, course_utils, course_utils.machinery.standin as s; "
         "assert 'datasets' not in sys.modules, 'datasets imported eagerly'; "
         "assert callable(s.make_emotion) and callable(s.make_cola) and callable(s.make_corpus); "
         "assert 'datasets' not in sys.modules, 'datasets imported by the submodules'"

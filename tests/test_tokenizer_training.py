@@ -11,7 +11,7 @@ pytestmark = pytest.mark.main_env
 
 @pytest.fixture(scope="module")
 def corpus():
-    from course_utils.standin import make_corpus
+    from course_utils.machinery.standin import make_corpus
 
     return make_corpus(seed=0, n_train_lines=4000)
 
@@ -39,7 +39,7 @@ def byte_level(tmp_path_factory: pytest.TempPathFactory):
     """GPT-2's genuine tokenizer (50,257 tokens), as the local Hub serves it under openai-community/gpt2."""
     from transformers import AutoTokenizer
 
-    from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
+    from course_utils.machinery.gpt2_tokenizer import write_gpt2_tokenizer
 
     folder = tmp_path_factory.mktemp("gpt2-tokenizer")
     write_gpt2_tokenizer(folder)
@@ -139,7 +139,7 @@ def test_retraining_on_the_corpus_lowers_fertility(corpus, byte_level) -> None:
     (229 held-out lines): GPT-2 1.27 tokens per word; retrained with 8,000 tokens 1.12, with 5,000
     1.20, but with 3,000 tokens 1.37: too small a vocabulary loses to GPT-2's.
     """
-    from course_utils.profiles import notebook_assets
+    from course_utils.machinery.profiles import notebook_assets
     from course_utils.tokenizer_training import batch_iterator, fertility
 
     vocab_size = notebook_assets("04", "smoke").settings["vocab_size"]

@@ -1,11 +1,11 @@
-"""A local, offline Hugging Face Hub for the course: ``LocalHub`` and ``python -m course_utils.hub_server``.
+"""A local, offline Hugging Face Hub for the course: ``LocalHub`` and ``python -m course_utils.machinery.hub_server``.
 
 Learners without an account, offline classrooms and the project's CI get a Hub that the real,
 unmodified ``huggingface_hub`` client, ``transformers`` and ``datasets`` talk to through
 ``HF_ENDPOINT``: create repositories, upload, commit, tag, download, ``from_pretrained``,
 ``push_to_hub``, ``load_dataset``. HTTP through Hypercorn and Starlette; state lives in one data directory.
 
->>> from course_utils.hub_server import LocalHub        # doctest: +SKIP
+>>> from course_utils.machinery.hub_server import LocalHub        # doctest: +SKIP
 >>> hub = LocalHub("hub-data").start()
 >>> hub.env                                              # set these before importing huggingface_hub
 {'HF_ENDPOINT': 'http://127.0.0.1:40123', 'HF_TOKEN': 'hf_local_...', 'HF_HUB_DISABLE_XET': '1'}

@@ -1,14 +1,14 @@
-"""Command line: ``python -m course_utils.hub_server --data-dir DIR`` (also installed as ``course-hub``).
+"""Command line: ``python -m course_utils.machinery.hub_server --data-dir DIR`` (also installed as ``course-hub``).
 
 Serves a local Hub until Ctrl-C and prints what to set in the learner's environment::
 
-    python -m course_utils.hub_server --data-dir ~/hub-data --port 8080 --token my-secret
+    course-hub --data-dir ~/hub-data --port 8080 --token my-secret
 
 Binds 127.0.0.1 unless ``--host`` says otherwise (``--host 0.0.0.0`` shares it with a classroom
 network). Without ``--token`` the token comes from ``COURSE_HUB_TOKEN`` or is generated and
 printed. For a classroom, give each learner an account (:mod:`.accounts`)::
 
-    python -m course_utils.hub_server accounts --data-dir ~/hub-data add alice bob   # prints their tokens
+    course-hub accounts --data-dir ~/hub-data add alice bob   # prints their tokens
 
 Used in notebooks/03_hub.ipynb (notebook 03 mentions it for learners who want a Hub of their own) and the tests.
 """
@@ -30,12 +30,12 @@ from .validation import HubError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line parser of ``python -m course_utils.hub_server``.
+    """The command line parser of ``course-hub``.
 
     Used in notebooks/03_hub.ipynb (which mentions it for learners) and the tests.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.hub_server",
+        prog="course-hub",
         description="Serve a local Hugging Face Hub-compatible server (models and datasets) from a folder.",
     )
     parser.add_argument("--data-dir", required=True, type=Path, help="folder holding all repositories (created if missing)")
@@ -66,12 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_accounts_parser() -> argparse.ArgumentParser:
-    """The parser of ``python -m course_utils.hub_server accounts``: learner accounts of a data folder.
+    """The parser of ``course-hub accounts``: learner accounts of a data folder.
 
     Used by workshop hosts (README, the site's workshop page) and the tests.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.hub_server accounts",
+        prog="course-hub accounts",
         description="Manage the learner accounts of a local Hub's data folder (also while it runs).",
     )
     parser.add_argument("--data-dir", required=True, type=Path, help="the server's data folder")
@@ -90,7 +90,7 @@ def build_accounts_parser() -> argparse.ArgumentParser:
 
 
 def accounts_main(argv: Sequence[str]) -> int:
-    """``python -m course_utils.hub_server accounts ...``; returns the exit status."""
+    """``course-hub accounts ...``; returns the exit status."""
     args = build_accounts_parser().parse_args(argv)
     accounts = Accounts(args.data_dir)
     try:
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           'os.environ["HF_HUB_DISABLE_XET"] = "1"')
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"Bound to {args.host}: other machines reach it at http://<this machine's address>:{hub.port}. "
-              "Give each learner an account and its own token: python -m course_utils.hub_server accounts "
+              "Give each learner an account and its own token: course-hub accounts "
               f"--data-dir {args.data_dir} add NAME")
     print("Press Ctrl-C to stop.", flush=True)
     try:

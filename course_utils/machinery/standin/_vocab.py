@@ -1,4 +1,4 @@
-"""Word lists for the stand-in corpus (:mod:`course_utils.standin.corpus`).
+"""Word lists for the stand-in corpus (:mod:`course_utils.machinery.standin.corpus`).
 
 Every list here was written for this package. They are stored as whitespace-separated
 strings to keep the file compact; :func:`words` splits them. Proper nouns (places, people,

@@ -19,7 +19,7 @@ Routing: Starlette's router matches on the *decoded* path, but Hub URLs carry re
 encoded slashes (``refs%2Fpr%2F1``), so one Starlette route passes every path to
 :meth:`HubApp.handle`, which splits the raw path itself.
 
-Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from .validation import HubError
 
 __all__ = ["BodyTimeout", "ServerLimits", "build_asgi_app", "overload_response"]
 
-logger = logging.getLogger("course_utils.hub_server")
+logger = logging.getLogger("course_utils.machinery.hub_server")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -68,7 +68,7 @@ class ServerLimits:
     requests); ``body_timeout`` seconds plus one per ``min_upload_rate`` bytes received for a
     request body; ``retry_after`` seconds suggested with every 503.
 
-    Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
     """
 
     max_connections: int = 512
@@ -170,7 +170,7 @@ class _ReceiveStream:
 class HubEndpoint:
     """The ASGI endpoint behind the one route: limits, the worker threads, and the answer.
 
-    Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
     """
 
     def __init__(
@@ -294,6 +294,6 @@ class HubEndpoint:
 def build_asgi_app(endpoint: HubEndpoint) -> Starlette:
     """The Starlette application: one route that takes every path to ``endpoint``.
 
-    Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
     """
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS, include_in_schema=False)])

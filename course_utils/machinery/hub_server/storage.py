@@ -25,7 +25,7 @@ Why nothing is ever lost or half-written:
   (:meth:`Storage.collect_garbage`), without ever racing a commit in progress;
 * everything lives in ``data_dir``; a restarted server reads it back as it was.
 
-Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ class Storage:
     data directory. ``fsync=False`` trades crash durability for speed (tests, benchmarks of
     the protocol alone).
 
-    Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
     """
 
     def __init__(self, root: str | os.PathLike[str], *, fsync: bool = True) -> None:

@@ -3,16 +3,16 @@
 The full profile loads the talks' datasets and checkpoints from huggingface.co, which no
 machine of the project reaches. Its code paths (repository ids, config and split names,
 columns, label names, tokenizer files) are tested against a local Hub
-(:mod:`course_utils.hub_server`) seeded with repositories shaped like the real ones, by the same
-mechanism as the smoke profile's Hub (:mod:`course_utils.seeding`), at the full profile's sizes:
+(:mod:`course_utils.machinery.hub_server`) seeded with repositories shaped like the real ones, by the same
+mechanism as the smoke profile's Hub (:mod:`course_utils.machinery.seeding`), at the full profile's sizes:
 
-* datasets at the real split sizes, filled by the stand-in generators of :mod:`course_utils.standin`;
+* datasets at the real split sizes, filled by the stand-in generators of :mod:`course_utils.machinery.standin`;
 * checkpoints with their real architectures' configurations and randomly initialised weights, the
   uncased BERT vocabulary of the offline weights package for MiniLM and DistilBERT, and GPT-2's
-  genuine tokenizer (:mod:`course_utils.gpt2_tokenizer`).
+  genuine tokenizer (:mod:`course_utils.machinery.gpt2_tokenizer`).
 
 What is known of the real repositories, and what is not, is in :data:`LAYOUT_NOTES`.
-``python -m course_utils.rehearsal seed`` seeds ``$HF_ENDPOINT`` with ``$HF_TOKEN``.
+``python -m course_utils.machinery.rehearsal seed`` seeds ``$HF_ENDPOINT`` with ``$HF_TOKEN``.
 
 Used by ``./course rehearse`` and ``./course test`` (``scripts/full_profile.py``) and the tests.
 """
@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from course_utils.seeding import (
+from course_utils.machinery.seeding import (
     KERAS_PARTS,
     MAIN_PARTS,
     PARTS,
@@ -35,7 +35,7 @@ from course_utils.seeding import (
     environment_parts,
     talk_datasets,
 )
-from course_utils.seeding import seed as seed_repos
+from course_utils.machinery.seeding import seed as seed_repos
 
 if TYPE_CHECKING:  # pragma: no cover
     from huggingface_hub import HfApi
@@ -156,7 +156,7 @@ _GPT2_CONFIG = {
 
 
 def _bert_vocab() -> Path:
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery.assets import offline_minilm_path
 
     return offline_minilm_path() / "vocab.txt"
 
@@ -211,7 +211,7 @@ def _build(config: Mapping[str, Any]) -> Callable[[Path, list[str]], None]:
     """The builder of a rehearsal checkpoint's files: configuration, tokenizer files, random weights."""
 
     def build(folder: Path, names: list[str]) -> None:
-        from course_utils.gpt2_tokenizer import write_gpt2_tokenizer
+        from course_utils.machinery.gpt2_tokenizer import write_gpt2_tokenizer
 
         for name in names:
             path = folder / name
@@ -300,7 +300,7 @@ GPT2_CHECKPOINT = CHECKPOINTS[-1]
 def repositories() -> tuple[DatasetRepo | ModelRepo, ...]:
     """Every rehearsal repository: :data:`DATASETS`, :data:`CHECKPOINTS`, and the genuine offline MiniLM
     (notebook 04 shows BERT's tokenizer pipeline with its tokenizer, in every profile)."""
-    from course_utils.smoke_hub import minilm_repo
+    from course_utils.machinery.smoke_hub import minilm_repo
 
     return (*DATASETS, *CHECKPOINTS, minilm_repo(tensorflow=False))
 
@@ -308,17 +308,17 @@ def repositories() -> tuple[DatasetRepo | ModelRepo, ...]:
 def seed(api: "HfApi", parts: Iterable[str] = MAIN_PARTS, log: Callable[[str], None] = print) -> dict[str, str]:
     """Seed every rehearsal repository with what ``parts`` build; return ``{repo: what happened}``.
 
-    ``api`` is an ``HfApi`` logged in as :data:`USER` on the rehearsal Hub (see :func:`course_utils.seeding.seed`).
+    ``api`` is an ``HfApi`` logged in as :data:`USER` on the rehearsal Hub (see :func:`course_utils.machinery.seeding.seed`).
     """
     done = seed_repos(api, repositories(), parts, log)
     return {repo: result for repo, (result, _files) in done.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_utils.rehearsal seed [--parts ...]``: seed ``$HF_ENDPOINT`` with ``$HF_TOKEN``."""
+    """``python -m course_utils.machinery.rehearsal seed [--parts ...]``: seed ``$HF_ENDPOINT`` with ``$HF_TOKEN``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m course_utils.rehearsal", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m course_utils.machinery.rehearsal", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["seed", "layout"])
     parser.add_argument("--parts", nargs="+", choices=PARTS, help="what to build (default: what this environment can)")
     args = parser.parse_args(argv)

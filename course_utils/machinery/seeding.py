@@ -1,8 +1,8 @@
 """Seed a local Hub with repositories shaped like the real ones, under the real ids.
 
-One mechanism, two catalogues: the smoke profile's Hub (:mod:`course_utils.smoke_hub`: stand-in
+One mechanism, two catalogues: the smoke profile's Hub (:mod:`course_utils.machinery.smoke_hub`: stand-in
 datasets at the smoke sizes, the genuine offline MiniLM and GPT-2's genuine tokenizer) and the full
-profile's dress rehearsal (:mod:`course_utils.rehearsal`: stand-ins at the real sizes, the talks'
+profile's dress rehearsal (:mod:`course_utils.machinery.rehearsal`: stand-ins at the real sizes, the talks'
 architectures with random weights). Both describe their repositories with :class:`DatasetRepo` and
 :class:`ModelRepo` and seed them with :func:`seed`, through the real ``huggingface_hub`` client, so the
 notebooks' unchanged calls (``load_dataset("dair-ai/emotion", "split")``,
@@ -16,7 +16,7 @@ notebooks' unchanged calls (``load_dataset("dair-ai/emotion", "split")``,
 * Each environment builds what its libraries can (``parts``): the main environment PyTorch weights,
   the keras environment TensorFlow weights; datasets and tokenizers both.
 
-Used by :mod:`course_utils.smoke_hub` and :mod:`course_utils.rehearsal`.
+Used by :mod:`course_utils.machinery.smoke_hub` and :mod:`course_utils.machinery.rehearsal`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _MARKER = "course-seed"
 
 def environment_parts() -> tuple[str, ...]:
     """What the running environment's libraries can build (keras: TensorFlow weights; main: PyTorch)."""
-    from course_utils.environments import current_environment
+    from course_utils.machinery.environments import current_environment
 
     return KERAS_PARTS if current_environment() == "keras" else MAIN_PARTS
 
@@ -88,13 +88,13 @@ class DatasetRepo:
 
 
 def _emotion(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
-    from course_utils import standin
+    from course_utils.machinery import standin
 
     return standin.make_emotion(seed=seed, sizes=dict(sizes))
 
 
 def _cola(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
-    from course_utils import standin
+    from course_utils.machinery import standin
 
     return standin.make_cola(seed=seed, sizes=dict(sizes))
 
@@ -102,7 +102,7 @@ def _cola(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
 def _wikitext(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
     from datasets import DatasetDict
 
-    from course_utils import standin
+    from course_utils.machinery import standin
 
     # make_corpus writes a tenth of the train lines to validation and to test: ask for enough, then cut.
     largest_eval = max(sizes["validation"], sizes["test"])
@@ -111,7 +111,7 @@ def _wikitext(seed: int, sizes: Mapping[str, int]) -> "DatasetDict":
 
 
 def talk_datasets(seed: int, sizes: Mapping[str, Mapping[str, int]], purpose: str) -> tuple[DatasetRepo, ...]:
-    """The talks' three datasets as stand-ins (:mod:`course_utils.standin`), generated from ``seed``.
+    """The talks' three datasets as stand-ins (:mod:`course_utils.machinery.standin`), generated from ``seed``.
 
     ``sizes`` gives the splits of ``"emotion"`` (config ``split``), ``"emotion-unsplit"`` (config
     ``unsplit``, generated from ``seed + 1``), ``"cola"`` and ``"wikitext"``. Used by the smoke Hub's
@@ -179,7 +179,7 @@ def write_dataset_repo(spec: DatasetRepo, folder: Path) -> None:
     (folder / "README.md").write_text(
         f"---\n{header}---\n\n# Course stand-in for `{spec.repo_id}`\n\n"
         f"**Not the real dataset.** {spec.about}, imitated by the course's stand-in generator "
-        f"(`course_utils.standin`) {spec.purpose}: same repository id, configs {', '.join(described)}, "
+        f"(`course_utils.machinery.standin`) {spec.purpose}: same repository id, configs {', '.join(described)}, "
         f"features and file layout, made-up text.\n\n"
         f"<!-- {_MARKER}: {spec.fingerprint()} -->\n",
         encoding="utf-8",
@@ -290,7 +290,7 @@ def _seed_repo(
         folder_path=str(folder),
         repo_id=repo_id,
         repo_type=repo_type,
-        commit_message=f"Seed the course's copy (course_utils.seeding, version {SEED_VERSION})",
+        commit_message=f"Seed the course's copy (course_utils.machinery.seeding, version {SEED_VERSION})",
         # An outdated seed is replaced whole; files another environment seeds stay.
         delete_patterns=None if current else ["*"],
     )

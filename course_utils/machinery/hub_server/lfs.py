@@ -10,7 +10,7 @@ Pattern matching follows git (``pathspec``'s git-wildmatch rules). The upload li
 HMAC of the repository, object and expiry time, because the client sends the bytes without its
 token (as to a presigned S3 URL on the real Hub).
 
-Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+Used by the local Hub of notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ from .storage import Storage
 
 __all__ = ["DEFAULT_USER", "LocalHub", "ServerLimits", "generate_token"]
 
-logger = logging.getLogger("course_utils.hub_server")
+logger = logging.getLogger("course_utils.machinery.hub_server")
 
 DEFAULT_USER = "learner"
 
@@ -127,7 +127,7 @@ class _Server:
         config.include_server_header = False
         config.accesslog = None
         # Hypercorn's own errors go to our logger (quiet unless the host turns logging on)
-        config.errorlog = logging.getLogger("course_utils.hub_server.http")
+        config.errorlog = logging.getLogger("course_utils.machinery.hub_server.http")
         self.config = config
         self.app = wrap_app(build_asgi_app(endpoint), config.wsgi_max_body_size, mode="asgi")
         self.connections: dict[asyncio.Task[None], str] = {}
@@ -217,7 +217,7 @@ class LocalHub:
     ...     os.environ["HF_ENDPOINT"] = hub.endpoint          # before importing huggingface_hub
     ...     os.environ["HF_TOKEN"] = hub.token
 
-    ``data_dir`` holds everything (see :mod:`course_utils.hub_server.storage`); a new server on
+    ``data_dir`` holds everything (see :mod:`course_utils.machinery.hub_server.storage`); a new server on
     the same folder finds every repository, commit and tag again. ``port=0`` picks a free port
     (read it back from :attr:`url`). ``token=None`` generates a random token (:attr:`token`);
     it belongs to ``user``, who may also write to ``orgs``. Bodies are bounded by

@@ -5,7 +5,7 @@ endpoint allows (413 otherwise). A body that ends early (the client closed the c
 stalled past the socket timeout) raises :class:`IncompleteBody`: the request is then dropped
 without touching the repository.
 
-Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def human_bytes(n: int) -> str:
 class Body:
     """A request body over a binary stream, sized by ``Content-Length`` or chunked encoding.
 
-    Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
     """
 
     def __init__(self, stream: ReadableStream, headers: Headers, *, framed: bool = True) -> None:

