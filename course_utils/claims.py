@@ -3,8 +3,9 @@
 Every talk's notebook ends with a check cell that states its claims as ``{sentence: bool}``:
 ``claims`` about what the code does (batches, counts, identical losses), and ``learned`` about
 what training achieved (beating the majority baseline). A rehearsal of the full profile
-(:mod:`course_utils.machinery.rehearsal`) trains stand-ins with random weights on a few examples, so
-there it checks ``claims`` and reports ``learned`` as not checked, never as passed.
+(:mod:`course_utils.machinery.rehearsal`) trains stand-ins with random weights on a few examples, and a
+capped quick trial (``MAX_EXAMPLES``) trains on too few examples to learn much, so there it checks
+``claims`` and reports ``learned`` as not checked, never as passed.
 
 Used in notebooks 01 to 05 (their check cells).
 """
@@ -17,6 +18,17 @@ from course_utils.machinery.profiles import NotebookAssets
 
 #: How a claim about learning is reported in a rehearsal.
 NOT_CHECKED = "not checked in a rehearsal (random weights)"
+#: ... and in a capped quick trial.
+NOT_CHECKED_CAPPED = "not checked in a capped run (MAX_EXAMPLES={cap})"
+
+
+def not_checked(assets: NotebookAssets) -> str | None:
+    """Why claims about learning cannot be checked on this run (``None``: they can)."""
+    if assets.rehearsal:
+        return NOT_CHECKED
+    if assets.max_examples is not None:
+        return NOT_CHECKED_CAPPED.format(cap=assets.max_examples)
+    return None
 
 
 def check_claims(
@@ -24,16 +36,17 @@ def check_claims(
 ) -> None:
     """Print ``ok`` or ``FAILED`` before each claim, then raise ``AssertionError`` listing the failed ones.
 
-    ``learned`` claims are checked like the others, except in a rehearsal (``assets.rehearsal``),
-    where each is printed as not checked. Used in notebooks 01 to 05.
+    ``learned`` claims are checked like the others, except in a rehearsal (``assets.rehearsal``) or a
+    capped run (``assets.max_examples``), where each is printed as not checked. Used in notebooks 01 to 05.
     """
+    reason = not_checked(assets)
     failed = []
     for claim, holds in claims.items():
         print(f"{'ok' if holds else 'FAILED'}: {claim}")
         failed += [] if holds else [claim]
     for claim, holds in (learned or {}).items():
-        if assets.rehearsal:
-            print(f"{NOT_CHECKED}: {claim}")
+        if reason:
+            print(f"{reason}: {claim}")
             continue
         print(f"{'ok' if holds else 'FAILED'}: {claim}")
         failed += [] if holds else [claim]

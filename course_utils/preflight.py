@@ -145,14 +145,24 @@ def _class_names(split: Any, num_labels: int) -> Sequence[str] | None:
     return names if names is not None and len(names) == num_labels else None
 
 
-def check_columns(dataset: Any, columns: Sequence[str], label_cols: str | Sequence[str] | None = None) -> None:
+#: The label column's spellings that ``to_tf_dataset`` treats as one: with a collator that renames
+#: ``label`` and ``label_ids`` to ``labels`` (``DataCollatorWithPadding`` does), any of them asks for it.
+LABEL_SPELLINGS: tuple[str, ...] = ("label", "labels", "label_ids")
+
+
+def check_columns(
+    dataset: Any, columns: str | Sequence[str] | None, label_cols: str | Sequence[str] | None = None
+) -> None:
     """Raise :class:`PreflightError` unless ``dataset`` has every column ``to_tf_dataset`` is asked for.
 
     ``to_tf_dataset`` itself stops at a missing column with "Column ... not found in dataset!",
     which says neither why nor what to do. This check does: tokenize first (no ``input_ids``), ask
     only for the columns the tokenizer made (listing the columns there are), or name the label
-    column the dataset has. ``dataset`` is a ``datasets.Dataset``. Used in
-    notebooks/02_keras_to_tf_dataset.ipynb.
+    column the dataset has. ``columns`` and ``label_cols`` are what ``to_tf_dataset`` takes: a
+    column name or a list of them (``columns=None``: every column). As there, ``label``,
+    ``labels`` and ``label_ids`` name the same column (the talk's ``label_cols="labels"`` on a
+    dataset with ``label``, whose collator renames it). ``dataset`` is a ``datasets.Dataset``.
+    Used in notebooks/02_keras_to_tf_dataset.ipynb.
     """
     present = list(getattr(dataset, "column_names", []))
     have = ", ".join(present) or "none"
@@ -161,19 +171,36 @@ def check_columns(dataset: Any, columns: Sequence[str], label_cols: str | Sequen
             f"The dataset has no 'input_ids' column (columns: {have}): it is not tokenized yet. "
             "Run dataset.map(tokenize, batched=True) with the checkpoint's tokenizer first."
         )
-    missing = [name for name in columns if name not in present]
+    if _names(label_cols) and not _names(columns):
+        raise PreflightError(
+            "label_cols is given without columns, which to_tf_dataset refuses: pass the model's inputs as columns too, "
+            "[c for c in tokenizer.model_input_names if c in dataset.column_names]."
+        )
+    missing = [name for name in _names(columns) if not _has_column(name, present)]
     if missing:
         raise PreflightError(
             f"The dataset has no column {', '.join(repr(m) for m in missing)} (columns: {have}). Ask to_tf_dataset "
             "only for the columns the tokenizer made: [c for c in tokenizer.model_input_names if c in dataset.column_names]."
         )
-    labels = [label_cols] if isinstance(label_cols, str) else list(label_cols or [])
-    missing_labels = [name for name in labels if name not in present]
+    missing_labels = [name for name in _names(label_cols) if not _has_column(name, present)]
     if missing_labels:
         raise PreflightError(
             f"The dataset has no label column {', '.join(repr(m) for m in missing_labels)} (columns: {have}). "
             "Pass the name of the column that holds the class ids as label_cols."
         )
+
+
+def _names(columns: str | Sequence[str] | None) -> list[str]:
+    """``to_tf_dataset``'s reading of ``columns`` or ``label_cols``: one name, a list of names, or none."""
+    if columns is None:
+        return []
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+def _has_column(name: str, present: Sequence[str]) -> bool:
+    if name in present:
+        return True
+    return name in LABEL_SPELLINGS and any(spelling in present for spelling in LABEL_SPELLINGS)
 
 
 def checked_text_batches(batches: Any) -> Any:

@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -42,6 +42,25 @@ class Result:
     seconds: float
     headline: str
     error: str = ""  # a failure's whole message, in plain text
+    cells: list[float | None] = field(default_factory=list)  # seconds per code cell, in order (None: not run)
+
+
+def cell_seconds(nb: nbformat.NotebookNode) -> list[float | None]:
+    """Each code cell's execution time, from the timing metadata nbclient records (``None``: not run)."""
+    from datetime import datetime
+
+    seconds: list[float | None] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        timing = cell.metadata.get("execution", {})
+        begin, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if begin and end:
+            delta = datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(begin.replace("Z", "+00:00"))
+            seconds.append(round(delta.total_seconds(), 3))
+        else:
+            seconds.append(None)
+    return seconds
 
 
 def clean_metadata(nb: nbformat.NotebookNode) -> None:
@@ -109,7 +128,7 @@ def execute(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, Result]:
         timeout=timeout,
         kernel_name=KERNELS[env],
         resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
+        record_timing=True,  # each cell's start and end, kept in cell_seconds (benchmarks/notebook_profile.py)
     )
     start = time.perf_counter()
     status, error = "ok", ""
@@ -125,10 +144,11 @@ def execute(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, Result]:
         if manager.has_kernel:  # the client leaves a kernel it was given running
             manager.shutdown_kernel()
     seconds = time.perf_counter() - start
+    timings = cell_seconds(nb)
     clean_metadata(nb)
     record_execution(nb, env, active_profile())
     headline = headline_of(nb) if status == "ok" else ""
-    return nb, Result(display_name(path), env, status, round(seconds, 1), headline, error)
+    return nb, Result(display_name(path), env, status, round(seconds, 1), headline, error, timings)
 
 
 def write_html(nb: nbformat.NotebookNode, target: Path) -> None:

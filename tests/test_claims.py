@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from course_utils.claims import NOT_CHECKED, check_claims
+from course_utils.claims import NOT_CHECKED, check_claims, not_checked
 from course_utils.machinery.profiles import notebook_assets
 
 SMOKE = notebook_assets("05", "smoke")
@@ -37,3 +37,17 @@ def test_in_a_rehearsal_learning_claims_are_reported_as_not_checked(capsys: pyte
 def test_in_a_rehearsal_the_other_claims_still_fail() -> None:
     with pytest.raises(AssertionError, match="counted every example"):
         check_claims(REHEARSAL, {"counted every example": False}, {"beats the baseline": True})
+
+
+def test_in_a_capped_run_learning_claims_are_reported_as_not_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    capped = notebook_assets("05", "smoke").capped(200)
+    check_claims(capped, {"a": True}, {"beats the baseline": False})
+    assert capsys.readouterr().out == "ok: a\nnot checked in a capped run (MAX_EXAMPLES=200): beats the baseline\n"
+    with pytest.raises(AssertionError, match="counted every example"):
+        check_claims(capped, {"counted every example": False}, {"beats the baseline": True})
+
+
+def test_only_rehearsals_and_capped_runs_skip_learning_claims() -> None:
+    assert not_checked(SMOKE) is None and not_checked(notebook_assets("05", "full")) is None
+    assert not_checked(REHEARSAL) == NOT_CHECKED
+    assert not_checked(REHEARSAL.capped(64)) == NOT_CHECKED  # a rehearsal is capped too: it says why first

@@ -80,13 +80,43 @@ def test_pick_precision(ex) -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        "accelerate launch --multi_gpu --num_processes 2 train_emotion.py",
+        "accelerate launch --multi_gpu --num_processes 2 train_emotion.py smoke results/",  # the solutions notebook's
         "accelerate launch --num_processes=2 --num_machines 1 --multi_gpu train_emotion.py smoke results/",
         "accelerate launch --multi_gpu --num_processes 2 ./train_emotion.py smoke results/",
+        "accelerate launch --multi_gpu --num_processes 2 train_emotion.py full /tmp/results 64",
     ],
 )
 def test_launch_command_accepts_right_answers(ex, command: str) -> None:
     assert ex.check_launch_command(command).passed
+
+
+def test_launch_command_solution_output_is_unchanged(ex) -> None:
+    feedback = ex.check_launch_command("accelerate launch --multi_gpu --num_processes 2 train_emotion.py smoke results/")
+    assert repr(feedback) == (
+        "Correct: two processes on this machine; on a machine with 2 GPUs the same command puts one process on each "
+        "GPU, and `accelerate config` can save these options once and for all."
+    )
+
+
+@pytest.mark.parametrize(
+    "command, expected",
+    [
+        (
+            "accelerate launch --multi_gpu --num_processes 2 train_emotion.py",
+            "train_emotion.py needs its arguments PROFILE RESULTS_DIR after it (it got none) or it stops at once: "
+            "end the command with `train_emotion.py smoke results/`.",
+        ),
+        ("accelerate launch --multi_gpu --num_processes 2 train_emotion.py smoke", "(it got only 'smoke')"),
+        ("accelerate launch --multi_gpu --num_processes 2 train_emotion.py results/ smoke", "'results/' is not one (smoke or full)"),
+        ("accelerate launch --multi_gpu --num_processes 2 train_emotion.py --profile smoke --results_dir results/", "by position, not as options"),
+        ("accelerate launch --multi_gpu --num_processes 2 train_emotion.py smoke results/ all", "MAX_EXAMPLES a whole number"),
+        ("accelerate launch --multi_gpu --num_processes 2 train_emotion.py smoke results/ 64 extra", "it got 'smoke results/ 64 extra'"),
+    ],
+    ids=["no arguments", "no results folder", "swapped", "as options", "MAX_EXAMPLES not a number", "too many"],
+)
+def test_launch_command_rejects_wrong_script_arguments(ex, command: str, expected: str) -> None:
+    feedback = ex.check_launch_command(command)
+    assert not feedback.passed and expected in feedback.message
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,14 @@ def ex():
     return training_tokenizers
 
 
+@pytest.fixture(autouse=True)
+def uncapped(monkeypatch):
+    """check_unigram is lenient in a capped run ($COURSE_MAX_EXAMPLES): these tests run uncapped unless they say so."""
+    from course_utils.machinery.profiles import MAX_EXAMPLES_ENV_VAR
+
+    monkeypatch.delenv(MAX_EXAMPLES_ENV_VAR, raising=False)
+
+
 @pytest.fixture(scope="module")
 def corpus_batches():
     from course_utils.machinery.standin import make_corpus
@@ -62,6 +70,95 @@ def test_unigram_rejects_typical_mistakes(ex, corpus_batches) -> None:
     for answer, expected in cases:
         feedback = ex.check_unigram(answer)
         assert not feedback.passed and expected in feedback.message, (expected, feedback)
+
+
+def solution_unigram(train):  # notebooks/solutions/04_training_tokenizers.ipynb, on the stand-in corpus
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    from course_utils.tokenizer_training import batch_iterator
+
+    unigram = Tokenizer(models.Unigram())
+    unigram.pre_tokenizer = pre_tokenizers.Metaspace()
+    unigram.decoder = decoders.Metaspace()
+    trainer = trainers.UnigramTrainer(vocab_size=2000, special_tokens=["[UNK]"], unk_token="[UNK]", show_progress=False)
+    unigram.train_from_iterator(batch_iterator(train.select(range(min(5000, len(train))))), trainer=trainer)
+    return unigram
+
+
+def test_unigram_accepts_the_solution_with_its_stored_output(ex) -> None:
+    from course_utils.machinery.standin import make_corpus
+
+    feedback = ex.check_unigram(solution_unigram(make_corpus(seed=0, n_train_lines=5000)["train"]))  # its first 5,000 rows
+    assert repr(feedback) == (
+        "Correct: a Unigram vocabulary of 2000; the sample becomes ['▁The', '▁river', '▁', 'rise', 's', '▁in', '▁we', "
+        "'t', '▁grass', 'land', '▁near', '▁the', '▁old', '▁mill'], and in the unseen text 'Привет 😍', 2 of 4 tokens "
+        "are the unknown token: no failure, but no meaning either."
+    )
+
+
+def test_unigram_in_a_capped_run_needs_no_full_vocabulary(ex, monkeypatch) -> None:
+    """With MAX_EXAMPLES, `train` may hold 64 rows: the solution learns 758 pieces there, and passes; by hand still fails."""
+    from course_utils.machinery.profiles import MAX_EXAMPLES_ENV_VAR, notebook_assets
+    from course_utils.machinery.standin import make_corpus
+
+    small = solution_unigram(make_corpus(seed=0, n_train_lines=64)["train"])
+    uncapped = ex.check_unigram(small)
+    assert not uncapped.passed and "far from the 2000 asked" in uncapped.message
+    assets = notebook_assets("04_training_tokenizers", "smoke").capped(64)  # the notebook's `assets`, found by the checker
+    assert ex.check_unigram(small).passed
+    assert "only 18 entries" in ex.check_unigram(hand_written_vocabulary()).message
+    del assets
+    monkeypatch.setenv(MAX_EXAMPLES_ENV_VAR, "64")  # the solutions notebook takes its cap from the environment
+    assert ex.check_unigram(small).passed
+
+
+def metaspace_unigram(vocab=None, batches=None, vocab_size=2000):
+    """A Unigram tokenizer with Metaspace and [UNK]: from a vocabulary written by hand, or trained on ``batches``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=0) if vocab else models.Unigram())
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    if batches is not None:
+        trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=["[UNK]"], unk_token="[UNK]", show_progress=False)
+        tokenizer.train_from_iterator(batches, trainer=trainer)
+    return tokenizer
+
+
+def hand_written_vocabulary():
+    """18 pieces that cover the checker's sample: the learner's shortcut around training."""
+    words = "The river rises in wet grassland near the old mill".split()
+    pieces = [("[UNK]", 0.0)] + [(f"▁{word}", -2.0) for word in words] + [(piece, -5.0) for piece in ("▁", "s", "e", "t", "▁a", "of", "▁of")]
+    assert len(pieces) == 18
+    return metaspace_unigram(vocab=pieces)
+
+
+def syllable_text(seed, lines=3000):
+    """Made-up words of consonant-vowel syllables: every letter of the sample, but no 'the', 'of' or 'in' as a word."""
+    import random
+
+    rng = random.Random(seed)
+    syllables = [c + v for c in "Tvsnwtgldmrhkp" for v in "aeiou"]
+    return [" ".join("".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))) for _ in range(12)) for _ in range(lines)]
+
+
+def test_unigram_rejects_vocabularies_it_did_not_learn_from_the_corpus(ex) -> None:
+    cyrillic = [["Привет мир, как дела? 12345"] * 200]
+    cases = [
+        (hand_written_vocabulary(), "the vocabulary has only 18 entries, far from the 2000 asked: let the UnigramTrainer learn it"),
+        (metaspace_unigram(batches=cyrillic), "of the sample 'The river rises in wet grassland near the old mill' are unknown to it"),
+        (metaspace_unigram(batches=[syllable_text(0)]), "the vocabulary has no piece for 'the', 'of', 'in', among the corpus's most frequent words"),
+    ]
+    for answer, expected in cases:
+        feedback = ex.check_unigram(answer)
+        assert not feedback.passed and expected in feedback.message, (expected, feedback)
+        assert "\n" not in feedback.message
+
+
+def test_unigram_names_the_unknown_letters(ex) -> None:
+    feedback = ex.check_unigram(metaspace_unigram(batches=[["The river rises in the old mill near the dam"] * 50]))
+    assert not feedback.passed
+    assert feedback.message.startswith("the letters 'w', 'g' of the sample")
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +217,77 @@ def test_end_of_text_needs_the_end_of_text_token(ex) -> None:
 
     assert "no <|endoftext|>" in ex.check_end_of_text(AutoTokenizer.from_pretrained(offline_minilm_path())).message
     assert "is None" in ex.check_end_of_text(None).message
+
+
+@pytest.fixture(scope="module")
+def retrained(gpt2_folder, corpus_batches):
+    """GPT-2's tokenizer retrained on the stand-in corpus, as notebook 04's `new_tokenizer` (its <|endoftext|> is id 0)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(gpt2_folder).train_new_from_iterator(corpus_batches[:1], vocab_size=500)
+
+
+@pytest.fixture
+def new_tokenizer(retrained):
+    """A fresh `new_tokenizer` for each test: some tests change it in place, as a learner might."""
+    import copy
+
+    return copy.deepcopy(retrained)
+
+
+def end_of_text_template(tokenizer):
+    from tokenizers import processors
+
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="$A <|endoftext|>", special_tokens=[("<|endoftext|>", tokenizer.eos_token_id)]
+    )
+    return tokenizer
+
+
+def test_end_of_text_accepts_the_solution_with_its_stored_output(ex, new_tokenizer) -> None:
+    import copy
+
+    with_end_of_text = end_of_text_template(copy.deepcopy(new_tokenizer))  # the solutions notebook's answer
+    stored = (
+        "Correct: each text now ends with <|endoftext|> (id 0); joined end to end, texts stay apart for a model that "
+        "learns to predict the next token."
+    )
+    assert repr(ex.check_end_of_text(with_end_of_text, original=new_tokenizer)) == stored
+    assert repr(ex.check_end_of_text(with_end_of_text)) == stored  # finds `new_tokenizer` here, as in the notebook
+
+
+def test_end_of_text_finds_new_tokenizer_where_it_is_called(ex, new_tokenizer) -> None:
+    with_end_of_text = end_of_text_template(new_tokenizer)  # no copy: the original changes
+    feedback = ex.check_end_of_text(with_end_of_text)
+    assert not feedback.passed
+    assert "`with_end_of_text` is `new_tokenizer` itself" in feedback.message
+
+
+def shallow_copy(tokenizer):
+    import copy
+
+    return end_of_text_template(copy.copy(tokenizer))
+
+
+def changed_then_copied(tokenizer):
+    import copy
+
+    end_of_text_template(tokenizer)
+    return copy.deepcopy(tokenizer)
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (end_of_text_template, "`with_end_of_text` is `new_tokenizer` itself, so the template changes the original too: make a copy (copy.deepcopy(new_tokenizer)) first"),
+        (shallow_copy, "shares its backend_tokenizer with `new_tokenizer` (copy.copy copies only the wrapper)"),
+        (changed_then_copied, "`new_tokenizer` now adds <|endoftext|> too, so the template was set on the original: rerun the cell"),
+    ],
+    ids=["no copy", "copy.copy", "template set before copying"],
+)
+def test_end_of_text_rejects_a_changed_original(ex, new_tokenizer, make, expected: str) -> None:
+    feedback = ex.check_end_of_text(make(new_tokenizer), original=new_tokenizer)
+    assert not feedback.passed and expected in feedback.message
 
 
 def nonempty_batches(dataset, batch_size=1000):

@@ -222,8 +222,66 @@ def test_columns_a_missing_model_input_is_named() -> None:
 def test_columns_a_missing_label_column_is_named() -> None:
     from course_utils.preflight import check_columns
 
-    with pytest.raises(PreflightError, match=r"no label column 'labels' \(columns: sentence, label, idx, input_ids, attention_mask\)"):
-        check_columns(tokenized_cola(), ["input_ids"], ["labels"])
+    with pytest.raises(PreflightError, match=r"no label column 'grammatical' \(columns: sentence, label, idx, input_ids, attention_mask\)"):
+        check_columns(tokenized_cola(), ["input_ids"], ["grammatical"])
+    with pytest.raises(PreflightError, match=r"no label column 'grammatical' "):
+        check_columns(tokenized_cola(), "input_ids", "grammatical")
+
+
+@pytest.mark.parametrize(
+    "columns, label_cols",
+    [
+        (["input_ids", "attention_mask"], "labels"),  # the talk's spelling: the collator renames label to labels
+        (["input_ids", "attention_mask"], ["labels"]),
+        (["input_ids", "attention_mask"], ["label"]),
+        ("input_ids", "label"),  # to_tf_dataset takes one name for columns too
+        ("input_ids", None),
+        (None, None),
+    ],
+    ids=["labels as a string", "labels in a list", "label in a list", "columns as a string", "no labels", "every column"],
+)
+def test_columns_takes_what_to_tf_dataset_takes(columns, label_cols) -> None:
+    from course_utils.preflight import check_columns
+
+    assert check_columns(tokenized_cola(), columns, label_cols) is None
+
+
+def test_columns_label_spellings_work_both_ways() -> None:
+    from course_utils.preflight import check_columns
+
+    renamed = tokenized_cola().rename_column("label", "labels")
+    assert check_columns(renamed, ["input_ids"], "label") is None
+    assert check_columns(renamed, ["input_ids"], "labels") is None
+
+
+def test_columns_label_cols_without_columns_is_caught() -> None:
+    from course_utils.preflight import check_columns
+
+    with pytest.raises(PreflightError, match=r"^label_cols is given without columns, which to_tf_dataset refuses"):
+        check_columns(tokenized_cola(), None, "label")
+
+
+def test_columns_a_model_input_given_as_a_string_is_not_read_letter_by_letter() -> None:
+    from course_utils.preflight import check_columns
+
+    with pytest.raises(PreflightError, match=r"no column 'token_type_ids' \(columns:"):
+        check_columns(tokenized_cola(), "token_type_ids", "labels")
+
+
+@pytest.mark.keras_env
+def test_columns_agrees_with_to_tf_dataset_on_the_talks_spelling() -> None:
+    """What check_columns lets through, to_tf_dataset takes: label_cols='labels' on a 'label' column, columns as a str."""
+    from transformers import AutoTokenizer, DataCollatorWithPadding
+
+    from course_utils.machinery.assets import offline_minilm_path
+    from course_utils.preflight import check_columns
+
+    data = tokenized_cola()
+    collator = DataCollatorWithPadding(AutoTokenizer.from_pretrained(offline_minilm_path()), return_tensors="tf")
+    for columns, label_cols in ((["input_ids", "attention_mask"], "labels"), ("input_ids", "labels")):
+        check_columns(data, columns, label_cols)
+        features, labels = next(iter(data.to_tf_dataset(columns=columns, label_cols=label_cols, batch_size=2, collate_fn=collator)))
+        assert labels.numpy().tolist() == [1, 0]
 
 
 # --- checked_text_batches: a tokenizer's training corpus (notebook 04) -------------------------

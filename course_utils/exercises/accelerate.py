@@ -157,10 +157,13 @@ def check_launch_command(command: str, script: str = "train_emotion.py") -> Feed
     Two processes on one machine start through ``--multi_gpu`` (PyTorch's torchrun), whatever the
     device: the training function's ``Accelerator(cpu=True)`` puts them on the CPU. With ``--cpu``,
     accelerate launch starts several processes only through MPI; otherwise it runs one. Parsed with
-    Accelerate's own argument parser, so any spelling it accepts is fine. Used in
-    notebooks/05_accelerate.ipynb.
+    Accelerate's own argument parser, so any spelling it accepts is fine. The script's own
+    arguments come after it, ``PROFILE RESULTS_DIR [MAX_EXAMPLES]`` (notebook 05's
+    ``train_emotion.py`` stops at once without them). Used in notebooks/05_accelerate.ipynb.
     """
     from accelerate.commands.launch import launch_command_parser
+
+    from course_utils.machinery.profiles import PROFILES
 
     if not command:
         return not_yet("`command` is empty (or None): write the accelerate launch command line as a string.")
@@ -187,6 +190,28 @@ def check_launch_command(command: str, script: str = "train_emotion.py") -> Feed
         )
     if not arguments.multi_gpu:
         return not_yet("without --multi_gpu (or a saved `accelerate config`), accelerate launch starts one process: add --multi_gpu.")
+    script_arguments = list(arguments.training_script_args)
+    if any(word.startswith("-") for word in script_arguments):
+        return not_yet(
+            f"{script} reads its arguments by position, not as options: write them after it as PROFILE RESULTS_DIR, "
+            f"`{script} smoke results/`."
+        )
+    if len(script_arguments) < 2:
+        given = f"only {script_arguments[0]!r}" if script_arguments else "none"
+        return not_yet(
+            f"{script} needs its arguments PROFILE RESULTS_DIR after it (it got {given}) or it stops at once: end the "
+            f"command with `{script} smoke results/`."
+        )
+    if script_arguments[0] not in PROFILES:
+        return not_yet(
+            f"{script}'s first argument is the profile, and {script_arguments[0]!r} is not one ({' or '.join(PROFILES)}): "
+            f"write `{script} smoke results/`, the profile before the results folder."
+        )
+    if len(script_arguments) > 3 or (len(script_arguments) == 3 and not script_arguments[2].isdigit()):
+        return not_yet(
+            f"{script} takes PROFILE RESULTS_DIR [MAX_EXAMPLES], MAX_EXAMPLES a whole number, and it got "
+            f"{' '.join(script_arguments)!r}: write `{script} smoke results/`."
+        )
     return correct(
         "two processes on this machine; on a machine with 2 GPUs the same command puts one process on each GPU, and "
         "`accelerate config` can save these options once and for all."

@@ -21,13 +21,21 @@ from course_utils.exercises import Feedback, LearnerCodeError, call_learner_code
 #: Text the checkers encode: words from the corpus's world, and characters it never saw.
 SAMPLE = "The river rises in wet grassland near the old mill"
 UNSEEN = "Привет 😍"
+#: Words so frequent in the corpus (WikiText or its stand-in) that a vocabulary trained on its first 5,000 rows has each as one piece.
+CORPUS_WORDS = ("the", "of", "in")
+#: Fewer entries than this is a vocabulary written by hand (or learned from a few lines), even in a capped run.
+HAND_WRITTEN_SIZE = 100
 
 
 def check_unigram(tokenizer: Any, vocab_size: int = 2000) -> Feedback:
     """Exercise 1: ``tokenizer`` is a trained ``tokenizers.Tokenizer`` with a Unigram model of at most ``vocab_size``.
 
-    It must have an unknown token (so that unseen characters do not make encoding fail) and
-    decode what it encodes. Used in notebooks/04_training_tokenizers.ipynb.
+    It must have an unknown token (so that unseen characters do not make encoding fail), decode
+    what it encodes, and have been trained on the corpus: it knows every letter of the sample, its
+    vocabulary is at least half of ``vocab_size`` (a hand-written one is far smaller) and holds the
+    corpus's most frequent words. In a capped run (``MAX_EXAMPLES``: the caller's ``assets``, or
+    ``$COURSE_MAX_EXAMPLES``), where ``train`` may be too short for either, the vocabulary only
+    needs :data:`HAND_WRITTEN_SIZE` entries. Used in notebooks/04_training_tokenizers.ipynb.
     """
     from tokenizers import Tokenizer
 
@@ -50,12 +58,35 @@ def check_unigram(tokenizer: Any, vocab_size: int = 2000) -> Feedback:
             "to UnigramTrainer and list it in special_tokens."
         )
     encoding = tokenizer.encode(SAMPLE)
+    unknown_text = "".join(SAMPLE[a:b] for token, (a, b) in zip(encoding.ids, encoding.offsets) if token == model["unk_id"])
+    unknown_letters = [repr(letter) for letter in dict.fromkeys(unknown_text.replace(" ", ""))]
+    if unknown_letters:
+        shown = ", ".join(unknown_letters[:6]) + (", ..." if len(unknown_letters) > 6 else "")
+        return not_yet(
+            f"the letters {shown} of the sample {SAMPLE!r} are unknown to it, so it did not learn from the corpus: "
+            "train it on the first 5,000 rows of `train` (train_from_iterator(batch_iterator(train.select(range(5000))), "
+            "trainer=trainer))."
+        )
+    capped = _run_is_capped()
+    if size < (min(HAND_WRITTEN_SIZE, vocab_size // 2) if capped else vocab_size // 2):
+        return not_yet(
+            f"the vocabulary has only {size} entries, far from the {vocab_size} asked: let the UnigramTrainer learn it "
+            f"(vocab_size={vocab_size}) from the first 5,000 rows of `train` rather than writing the pieces yourself "
+            "or training on a few lines."
+        )
     unseen = tokenizer.encode(UNSEEN)
     decoded = tokenizer.decode(encoding.ids)
     if decoded != SAMPLE:
         return not_yet(
             f"decoding gives {decoded!r}, not the text back: give the tokenizer the Metaspace pre-tokenizer "
             "and its decoder (pre_tokenizers.Metaspace() and decoders.Metaspace())."
+        )
+    pieces = {str(piece).replace("▁", " ") for piece, _ in model.get("vocab", [])}
+    absent = [] if capped else [word for word in CORPUS_WORDS if f" {word}" not in pieces]
+    if absent:
+        return not_yet(
+            f"the vocabulary has no piece for {', '.join(repr(word) for word in absent)}, among the corpus's most "
+            "frequent words, so it did not learn from the corpus: train it on the first 5,000 rows of `train`."
         )
     unknown = sum(token == model["unk_id"] for token in unseen.ids)
     return correct(
@@ -64,17 +95,25 @@ def check_unigram(tokenizer: Any, vocab_size: int = 2000) -> Feedback:
     )
 
 
-def check_end_of_text(tokenizer: Any) -> Feedback:
+def check_end_of_text(tokenizer: Any, original: Any = None) -> Feedback:
     """Exercise 2: every encoding of ``tokenizer`` ends with its ``<|endoftext|>`` token, added by a template.
 
     ``tokenizer`` is a transformers tokenizer whose end-of-text token is ``<|endoftext|>``; with
-    ``add_special_tokens=False`` nothing is added. Used in notebooks/04_training_tokenizers.ipynb.
+    ``add_special_tokens=False`` nothing is added. It must be a copy: ``original``, the tokenizer
+    it was made from (by default the caller's ``new_tokenizer``, looked up where the checker is
+    called, as in the notebook), must be another object, with a backend of its own, and must not
+    add ``<|endoftext|>`` itself. Used in notebooks/04_training_tokenizers.ipynb.
     """
     if tokenizer is None:
         return not_yet("`with_end_of_text` is None: set a TemplateProcessing post-processor on the retrained tokenizer.")
     eos = getattr(tokenizer, "eos_token_id", None)
     if eos is None or getattr(tokenizer, "eos_token", None) != "<|endoftext|>":
         return not_yet("this tokenizer has no <|endoftext|> end-of-text token: start from the retrained GPT-2-style tokenizer.")
+    if original is None:
+        original = _callers_variable("new_tokenizer")
+    problem = _copy_problem(tokenizer, original)
+    if problem:
+        return not_yet(problem)
     plain = tokenizer(SAMPLE, add_special_tokens=False)["input_ids"]
     ids = tokenizer(SAMPLE)["input_ids"]
     if ids == plain:
@@ -95,6 +134,57 @@ def check_end_of_text(tokenizer: Any) -> Feedback:
         f"each text now ends with <|endoftext|> (id {eos}); joined end to end, texts stay apart for a model that "
         "learns to predict the next token."
     )
+
+
+def _run_is_capped() -> bool:
+    """Whether the notebook calling the checker runs capped: its ``assets.max_examples``, else ``$COURSE_MAX_EXAMPLES``."""
+    from course_utils.machinery.profiles import max_examples_from_env
+
+    assets = _callers_variable("assets", depth=2)
+    if hasattr(assets, "max_examples"):
+        return assets.max_examples is not None
+    try:
+        return max_examples_from_env() is not None
+    except ValueError:
+        return False
+
+
+def _callers_variable(name: str, depth: int = 1) -> Any:
+    """The value of ``name`` where the checker was called (a notebook's globals), or None.
+
+    ``depth`` counts the frames between this function and that call: 1 from a checker itself.
+    """
+    frame = inspect.currentframe()
+    try:
+        for _ in range(depth + 1):
+            frame = frame.f_back if frame is not None else None
+        return None if frame is None else frame.f_locals.get(name, frame.f_globals.get(name))
+    finally:
+        del frame
+
+
+def _copy_problem(tokenizer: Any, original: Any) -> str | None:
+    """Why ``tokenizer`` is not a copy that left ``original`` as it was (None: it is, or there is no original)."""
+    backend = getattr(original, "backend_tokenizer", None)
+    if backend is None or getattr(original, "eos_token_id", None) is None:
+        return None
+    if tokenizer is original:
+        return (
+            "`with_end_of_text` is `new_tokenizer` itself, so the template changes the original too: make a copy "
+            "(copy.deepcopy(new_tokenizer)) first and set the template on the copy."
+        )
+    if getattr(tokenizer, "backend_tokenizer", None) is backend:
+        return (
+            "`with_end_of_text` shares its backend_tokenizer with `new_tokenizer` (copy.copy copies only the wrapper), "
+            "so the template changes the original too: make a copy with copy.deepcopy(new_tokenizer) first."
+        )
+    ids = original(SAMPLE)["input_ids"]
+    if ids and ids[-1] == original.eos_token_id and ids != original(SAMPLE, add_special_tokens=False)["input_ids"]:
+        return (
+            "`new_tokenizer` now adds <|endoftext|> too, so the template was set on the original: rerun the cell that "
+            "trains it, then make a copy (copy.deepcopy) first and set the template on the copy only."
+        )
+    return None
 
 
 def check_nonempty_batches(nonempty_batches: Callable[..., Any]) -> Feedback:
