@@ -9,6 +9,7 @@ groups per notebook and the slowest cells, and writes ``benchmarks/results/noteb
 
     .venvs/main/bin/python benchmarks/notebook_profile.py               # the default run, ~10 min
     .venvs/main/bin/python benchmarks/notebook_profile.py --rehearsal   # the rehearsal
+    .venvs/main/bin/python benchmarks/notebook_profile.py --from-run build/smoke/summary.json  # after ./course run
 """
 
 from __future__ import annotations
@@ -89,6 +90,25 @@ def profile(records: list[dict[str, Any]], notebooks: dict[str, Path]) -> dict[s
     return result
 
 
+def records_from_run(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The plugin's records, rebuilt from a ``./course run`` summary (``build/smoke/summary.json``).
+
+    The runner keeps each code cell's seconds (``cells``); what the whole notebook took beyond them
+    is the kernel's start-up (and shutdown), counted as the first cell's setup phase.
+    """
+    records = []
+    for result in summary:
+        name = result["notebook"]
+        if "/" in name or not result.get("cells"):  # solutions notebooks: not profiled
+            continue
+        cells = result["cells"]
+        start_up = max(0.0, result["seconds"] - sum(seconds or 0.0 for seconds in cells))
+        records.append({"nodeid": f"notebooks/{name}.ipynb::Cell 0", "phase": "setup", "seconds": round(start_up, 3)})
+        records += [{"nodeid": f"notebooks/{name}.ipynb::Cell {number}", "phase": "call", "seconds": seconds}
+                    for number, seconds in enumerate(cells) if seconds is not None]
+    return records
+
+
 def slowest(result: dict[str, Any], count: int = 10) -> list[dict[str, Any]]:
     cells = [{"notebook": name, "cell": int(number), **cell} for name, entry in result.items() for number, cell in entry["cells"].items()]
     return sorted(cells, key=lambda cell: -cell["seconds"])[:count]
@@ -146,12 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rehearsal", action="store_true", help="profile the full profile's rehearsal instead of the default run")
     parser.add_argument("--only", nargs="*", default=[], help="notebook numbers (default: every lesson notebook)")
     parser.add_argument("--venvs", type=Path, default=ROOT / ".venvs")
+    parser.add_argument("--from-run", type=Path, metavar="SUMMARY",
+                        help="group the cell times a ./course run kept (build/smoke/summary.json) instead of running")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "notebook_profile.json")
     args = parser.parse_args(argv)
 
     lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     notebooks = {nb.stem: nb for nb in lessons if not args.only or nb.name[:2] in args.only}
-    result = profile(run(args, notebooks), notebooks)
+    if args.from_run:
+        records = records_from_run(json.loads(args.from_run.read_text(encoding="utf-8")))
+    else:
+        records = run(args, notebooks)
+    result = profile(records, notebooks)
     run_name = "rehearsal" if args.rehearsal else "default"
     print(f"\n{run_name} run, seconds per group ({cpu_model()})")
     print(f"{'notebook':<28}" + "".join(f"{group[:12]:>13}" for group in GROUPS) + f"{'total':>8}")

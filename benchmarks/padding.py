@@ -132,11 +132,11 @@ def quality_part(data: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
     for seed in seeds:
         tf.keras.utils.set_random_seed(seed)
         train = data["encoded"]["train"].to_tf_dataset(
-            columns=data["columns"], label_cols="label", shuffle=True, batch_size=settings["batch_size"],
+            columns=data["columns"], label_cols="labels", shuffle=True, batch_size=settings["batch_size"],
             collate_fn=_collator(data["tokenizer"]),
         )
         valid = validation.to_tf_dataset(
-            columns=data["columns"], label_cols="label", shuffle=False, batch_size=settings["batch_size"],
+            columns=data["columns"], label_cols="labels", shuffle=False, batch_size=settings["batch_size"],
             collate_fn=_collator(data["tokenizer"]),
         )
         model = new_model(data["checkpoint"], settings, seed)

@@ -56,14 +56,14 @@ def epoch_batches(dataset, columns, tokenizer, way, batch_size, seed):
     if way == "pad to longest":
         longest = max(len(ids) for ids in dataset["input_ids"])
         collator = DataCollatorWithPadding(tokenizer, padding="max_length", max_length=longest, return_tensors="tf")
-        return dataset.to_tf_dataset(columns=columns, label_cols="label", shuffle=True, batch_size=batch_size, collate_fn=collator)
+        return dataset.to_tf_dataset(columns=columns, label_cols="labels", shuffle=True, batch_size=batch_size, collate_fn=collator)
     collator = DataCollatorWithPadding(tokenizer, return_tensors="tf")
     if way == "per batch":
-        return dataset.to_tf_dataset(columns=columns, label_cols="label", shuffle=True, batch_size=batch_size, collate_fn=collator)
+        return dataset.to_tf_dataset(columns=columns, label_cols="labels", shuffle=True, batch_size=batch_size, collate_fn=collator)
     if way == "buckets":
         order = bucketed_order([len(ids) for ids in dataset["input_ids"]], batch_size, seed)
         return dataset.select(order).to_tf_dataset(
-            columns=columns, label_cols="label", shuffle=False, batch_size=batch_size, collate_fn=collator
+            columns=columns, label_cols="labels", shuffle=False, batch_size=batch_size, collate_fn=collator
         )
     raise ValueError(f"Unknown way {way!r}: use 'pad to longest', 'per batch' or 'buckets'.")
 

@@ -12,7 +12,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import notebook_profile  # noqa: E402
-from notebook_profile import group_of, profile, slowest  # noqa: E402
+from notebook_profile import group_of, profile, records_from_run, slowest  # noqa: E402
 
 
 @pytest.mark.parametrize(("source", "group"), [
@@ -65,3 +65,17 @@ def test_a_profile_sums_each_group_and_counts_the_first_setup_as_start_up(tmp_pa
 
 def test_the_groups_cover_what_the_issue_names() -> None:
     assert notebook_profile.GROUPS == ("kernel start-up", "imports", "data preparation", "training", "evaluation", "plotting", "rest")
+
+
+def test_a_course_run_summary_gives_the_same_records(tmp_path: Path) -> None:
+    nb = notebook(tmp_path / "01_demo.ipynb", ["import torch", "trainer.train()", "print(1)"])
+    summary = [
+        {"notebook": "01_demo", "seconds": 40.0, "cells": [2.0, 30.0, None]},  # the last cell never ran
+        {"notebook": "solutions/01_demo", "seconds": 9.0, "cells": [1.0]},  # solutions: left out
+    ]
+    records = records_from_run(summary)
+    assert records[0] == {"nodeid": "notebooks/01_demo.ipynb::Cell 0", "phase": "setup", "seconds": 8.0}
+    result = profile(records, {"01_demo": nb})
+    assert result["01_demo"]["groups"]["kernel start-up"] == 8.0
+    assert result["01_demo"]["groups"]["training"] == 30.0
+    assert result["01_demo"]["total"] == 40.0

@@ -101,7 +101,7 @@ def check_multiple_of_8(tf_dataset: Any, dataset: Any) -> Feedback:
     sizes, widths, processed, real = [], [], 0, 0
     for element in tf_dataset:
         if not (isinstance(element, tuple) and len(element) == 2 and isinstance(element[0], dict)):
-            return not_yet("each element should be an (inputs, labels) pair: pass label_cols='label' to to_tf_dataset.")
+            return not_yet("each element should be an (inputs, labels) pair: pass label_cols='labels' to to_tf_dataset.")
         inputs, batch_labels = element
         if "attention_mask" not in inputs or "input_ids" not in inputs:
             return not_yet("the inputs lack input_ids or attention_mask: pass the tokenizer's columns as `columns`.")
