@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, default=ROOT / "build")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--update", action="store_true", help="store outputs back into notebooks/ (smoke profile only)")
+    parser.add_argument("--no-html", action="store_true", help="write the executed notebooks only, no HTML copies")
     args = parser.parse_args(argv)
 
     try:
@@ -217,9 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
         executed[name] = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
-        html = out_html / f"{name}.html"
-        html.parent.mkdir(parents=True, exist_ok=True)
-        write_html(nb, html)
+        if not args.no_html:
+            html = out_html / f"{name}.html"
+            html.parent.mkdir(parents=True, exist_ok=True)
+            write_html(nb, html)
         if args.update and result.status == "ok":
             nbformat.write(nb, path)
 
