@@ -198,3 +198,53 @@ def plot_padding_comparison(table: "pd.DataFrame", title: str = "One epoch, thre
     figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    xlabel: str = "epoch",
+    ylabel: str = "",
+    ax: "Axes | None" = None,
+    title: str = "",
+) -> "Axes":
+    """One line per named series, against 1, 2, 3...: losses or scores per epoch or per step.
+
+    A series drawn after another of the same values lies on top of it, dashed, so two identical
+    curves show as one dashed line. Used in notebooks/01_trainer_weighted_loss.ipynb (validation macro
+    F1 per epoch of both runs), 02_keras_to_tf_dataset.ipynb (the Keras history) and
+    05_accelerate.ipynb (the plain and the Accelerate loop's losses).
+    """
+    ax = _axes(ax, figsize=(6, 3.2))
+    styles = ["-", "--", ":", "-."]
+    for index, (name, values) in enumerate(curves.items()):
+        values = [float(value) for value in values]
+        steps = range(1, len(values) + 1)
+        ax.plot(steps, values, styles[index % len(styles)], marker="o" if len(values) <= 20 else None, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if curves:
+        ax.legend()
+    return ax
+
+
+def plot_bars(
+    values: Mapping[str, float],
+    ylabel: str = "",
+    ax: "Axes | None" = None,
+    title: str = "",
+    fmt: str = "{:.2f}",
+) -> "Axes":
+    """Bars of named values, each labelled with ``fmt``, in the mapping's order.
+
+    Used in notebooks/04_training_tokenizers.ipynb (tokens per word, before and after retraining).
+    """
+    names = [str(name) for name in values]
+    heights = np.asarray([float(value) for value in values.values()])
+    ax = _axes(ax, figsize=(6, 3.2))
+    bars = ax.bar(names, heights, color="tab:blue")
+    ax.bar_label(bars, labels=[fmt.format(height) for height in heights], padding=2)
+    ax.set_ylim(0, max(heights.max() * 1.2, 1e-9) if heights.size else 1)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax

@@ -11,7 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from course_utils.plots import (  # noqa: E402
+    plot_bars,
     plot_class_balance,
+    plot_curves,
     plot_confusion_matrix,
     plot_loss_curves,
     plot_per_class_comparison,
@@ -144,3 +146,20 @@ def test_padding_comparison_stacks_padding_on_real_tokens() -> None:
     plt.close(figure)
     with pytest.raises(ValueError, match="seconds per epoch"):
         plot_padding_comparison(table.drop(columns="seconds per epoch"))
+
+
+def test_curves_draw_one_line_per_series_against_1_2_3() -> None:
+    ax = plot_curves({"training loss": [0.9, 0.6, 0.5], "validation loss": [0.8, 0.7, 0.75]}, ylabel="loss")
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["training loss", "validation loss"]
+    assert list(lines[0].get_xdata()) == [1, 2, 3]
+    assert list(lines[1].get_ydata()) == [0.8, 0.7, 0.75]
+    assert lines[1].get_linestyle() == "--"  # a second curve on the same values stays visible, dashed
+    assert ax.get_ylabel() == "loss" and ax.get_legend() is not None
+
+
+def test_bars_keep_the_order_and_label_each_value() -> None:
+    ax = plot_bars({"GPT-2": 1.26, "retrained": 1.1}, ylabel="tokens per word")
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["GPT-2", "retrained"]
+    assert [round(bar.get_height(), 2) for bar in ax.patches] == [1.26, 1.1]
+    assert [text.get_text() for text in ax.texts] == ["1.26", "1.10"]
