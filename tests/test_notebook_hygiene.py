@@ -137,6 +137,32 @@ def test_local_path_pattern_catches_paths() -> None:
     assert not LOCAL_PATH.search("https://huggingface.co/learner/model")
 
 
+#: Words of markdown a lesson may hold from its title to its check cell (about 45 minutes with the code).
+MAIN_PATH_WORDS = 2000
+
+
+def main_path_words(path: Path) -> int:
+    """Words of markdown from a lesson's first cell to its check cell (what a learner must read)."""
+    words = 0
+    for cell in load(path)["cells"]:
+        if "check" in tags_of(cell):
+            break
+        if cell["cell_type"] == "markdown":
+            words += len(re.findall(r"\S+", "".join(cell["source"])))
+    return words
+
+
+def test_main_path_words_counts_the_markdown_before_the_check_cell(tmp_path: Path) -> None:
+    notebook = tmp_path / "01_demo.ipynb"
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Title\n", "two words"]},
+             {"cell_type": "code", "metadata": {}, "source": ["x = 1  # not prose"], "outputs": [], "execution_count": 1},
+             {"cell_type": "code", "metadata": {"tags": ["check"]}, "source": ["check_claims(assets, claims)"], "outputs": [],
+              "execution_count": 2},
+             {"cell_type": "markdown", "metadata": {}, "source": ["## Optional · after the check, not counted"]}]
+    notebook.write_text(json.dumps({"cells": cells}))
+    assert main_path_words(notebook) == 4
+
+
 @pytest.mark.parametrize("path", TALK_NOTEBOOKS, ids=notebook_id)
 class TestTalkNotebookFrame:
     """A talk's notebook: title, the talk, headline, summary, a check cell, then 2-4 exercises."""
@@ -178,6 +204,23 @@ class TestTalkNotebookFrame:
         solved = {m for c in code_cells(solutions) for m in EXERCISE_CHECK.findall("".join(c["source"]))}
         assert lesson == solved
         assert load(solutions)["metadata"]["kernelspec"] == load(path)["metadata"]["kernelspec"]
+
+    def test_main_path_prose_within_budget(self, path: Path) -> None:
+        # From the title to the check cell: readable in 45 minutes. Extra material goes after the check
+        # cell, in sections marked optional.
+        words = main_path_words(path)
+        assert words <= MAIN_PATH_WORDS, (
+            f"{words} words of prose before the check cell (budget {MAIN_PATH_WORDS}): tighten, or move extra "
+            "material to an '## Optional · ...' section after the exercises"
+        )
+
+    def test_material_after_the_exercises_is_marked_optional(self, path: Path) -> None:
+        cells = load(path)["cells"]
+        check = next(i for i, c in enumerate(cells) if "check" in tags_of(c))
+        headings = [line for c in cells[check + 1:] if c["cell_type"] == "markdown"
+                    for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+        allowed = ("## Try it", "## Optional · ", "## Clean up")
+        assert all(heading.startswith(allowed) for heading in headings), headings
 
     def test_shows_code_rather_than_printing_the_package_source(self, path: Path) -> None:
         assert not any("inspect.getsource" in "".join(c["source"]) for c in code_cells(path))
