@@ -205,6 +205,12 @@ class TestTalkNotebookFrame:
         assert lesson == solved
         assert load(solutions)["metadata"]["kernelspec"] == load(path)["metadata"]["kernelspec"]
 
+    def test_title_cell_links_the_talks_recording(self, path: Path) -> None:
+        title = "".join(load(path)["cells"][0]["source"])
+        assert re.search(r"\*\*Watch the talk:\*\* \[[^\]]+\]\(https://www\.youtube\.com/watch\?v=[\w-]{11}\)", title), (
+            "the title cell links the talk's recording: **Watch the talk:** [speaker on subject](https://www.youtube.com/watch?v=ID)"
+        )
+
     def test_main_path_prose_within_budget(self, path: Path) -> None:
         # From the title to the check cell: readable in 45 minutes. Extra material goes after the check
         # cell, in sections marked optional.
