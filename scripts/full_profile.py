@@ -39,9 +39,12 @@ from course_utils.machinery.rehearsal import KERAS_PARTS, ORGS, REHEARSAL_MAX_EX
 
 
 
-def lesson_notebooks(envs: list[str]) -> list[Path]:
-    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    return [nb for nb in lessons if notebook_environment(nb) in envs]
+def lesson_notebooks(envs: list[str], solutions: bool = False) -> list[Path]:
+    """The lesson notebooks of ``envs`` in course order, then (``solutions``) their solutions notebooks."""
+    found = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if solutions:
+        found += sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    return [nb for nb in found if notebook_environment(nb) in envs]
 
 
 def run_notebook(notebook: Path, python: Path, env: dict[str, str], pytest_args: list[str]) -> tuple[bool, float]:
@@ -116,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=[], help="notebook numbers to run (default: all)")
     args, pytest_args = parser.parse_known_args(argv)
 
-    notebooks = [nb for nb in lesson_notebooks(args.env) if not args.only or nb.name[:2] in args.only]
+    # The rehearsal is also the test command's capped run: solutions notebooks too, at the same caps.
+    notebooks = [nb for nb in lesson_notebooks(args.env, solutions=args.rehearsal) if not args.only or nb.name[:2] in args.only]
     kind = "rehearsal" if args.rehearsal else "full"
     build = ROOT / "build" / kind
     build.mkdir(parents=True, exist_ok=True)
@@ -134,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
                 run_env[MAX_EXAMPLES_ENV_VAR] = str(REHEARSAL_MAX_EXAMPLES[stem])
             python = args.venvs / notebook_environment(notebook) / "bin" / "python"
             cap = run_env.get(MAX_EXAMPLES_ENV_VAR, "none")
-            print(f"[{kind}] {notebook.name} (full profile, cap {cap})", flush=True)
+            name = f"solutions/{notebook.name}" if notebook.parent.name == "solutions" else notebook.name
+            print(f"[{kind}] {name} (full profile, cap {cap})", flush=True)
             passed, seconds = run_notebook(notebook, python, run_env, pytest_args)
-            results.append({"notebook": notebook.name, "cap": cap, "seconds": round(seconds, 1), "passed": passed})
+            results.append({"notebook": name, "cap": cap, "seconds": round(seconds, 1), "passed": passed})
     (build / "summary.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\n{kind}: full profile, {'stand-ins on the local Hub' if args.rehearsal else 'real assets'}")
     for result in results:
