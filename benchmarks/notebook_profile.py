@@ -70,7 +70,7 @@ def profile(records: list[dict[str, Any]], notebooks: dict[str, Path]) -> dict[s
     for record in records:
         path, _, cell = record["nodeid"].partition("::Cell ")
         name = Path(path).stem
-        if name not in notebooks:
+        if name not in notebooks or Path(path).parent.name == "solutions":  # lessons only
             continue
         number = int(cell)
         entry = result.setdefault(name, {"groups": dict.fromkeys(GROUPS, 0.0), "cells": {}})

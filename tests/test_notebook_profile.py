@@ -49,6 +49,7 @@ def test_a_profile_sums_each_group_and_counts_the_first_setup_as_start_up(tmp_pa
         {"nodeid": "notebooks/01_demo.ipynb::Cell 2", "phase": "call", "seconds": 30.0},
         {"nodeid": "notebooks/01_demo.ipynb::Cell 3", "phase": "call", "seconds": 1.5},
         {"nodeid": "notebooks/99_other.ipynb::Cell 0", "phase": "call", "seconds": 99.0},  # not asked for
+        {"nodeid": "notebooks/solutions/01_demo.ipynb::Cell 2", "phase": "call", "seconds": 50.0},  # not a lesson
     ]
     result = profile(records, {"01_demo": nb})
     assert list(result) == ["01_demo"]
