@@ -30,7 +30,7 @@ SCREENSHOTS = {"index.html": "landing.png", "notebooks/01_trainer_weighted_loss.
 INSPECT = """
 const images = Array.from(document.images).map(img => ({
     src: img.currentSrc || img.src, complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
-    in_output: !!img.closest('.cell_output'),
+    in_output: !!img.closest('.cell_output'), alt: img.alt,
 }));
 const rows = Array.from(document.querySelectorAll('table tbody tr')).map(tr => tr.innerText);
 return {

@@ -113,6 +113,15 @@ class TestNotebook:
         errors = [o for c in load(path)["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
         assert errors == []
 
+    def test_every_figure_has_alt_text(self, path: Path) -> None:
+        # MyST-NB (the website) reads a cell's figure description from metadata mystnb.image.alt.
+        missing = [
+            i for i, c in enumerate(load(path)["cells"])
+            if c["cell_type"] == "code" and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))
+            and not c["metadata"].get("mystnb", {}).get("image", {}).get("alt", "").strip()
+        ]
+        assert not missing, f"cells {missing} show a figure without alt text: set metadata mystnb.image.alt to what it shows"
+
     def test_one_parameters_cell_then_setup(self, path: Path) -> None:
         cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
         tagged = [i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])]

@@ -153,6 +153,15 @@ def test_every_image_loads_with_a_size(browser_report: dict) -> None:
     assert plots["notebooks/02_keras_to_tf_dataset.html"] >= 1, "02 shows its plots"
 
 
+def test_every_figure_in_a_notebook_has_alt_text(browser_report: dict) -> None:
+    without = [
+        (page, image["src"]) for page, seen in browser_report["pages"].items() for image in seen["images"]
+        # without alt text, docutils puts the image's own path there
+        if image["in_output"] and (not image.get("alt", "").strip() or "_images/" in image["alt"])
+    ]
+    assert not without, "a figure without alt text: set its cell's metadata mystnb.image.alt"
+
+
 def test_notebook_pages_show_code_and_outputs(browser_report: dict) -> None:
     for stem in LESSONS:
         seen = browser_report["pages"][f"notebooks/{stem}.html"]
