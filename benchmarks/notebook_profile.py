@@ -67,6 +67,7 @@ def profile(records: list[dict[str, Any]], notebooks: dict[str, Path]) -> dict[s
     of the cell it was spent in.
     """
     result: dict[str, Any] = {}
+    sources_of = {name: code_cells(path) for name, path in notebooks.items()}  # each notebook read once
     for record in records:
         path, _, cell = record["nodeid"].partition("::Cell ")
         name = Path(path).stem
@@ -74,7 +75,7 @@ def profile(records: list[dict[str, Any]], notebooks: dict[str, Path]) -> dict[s
             continue
         number = int(cell)
         entry = result.setdefault(name, {"groups": dict.fromkeys(GROUPS, 0.0), "cells": {}})
-        sources = code_cells(notebooks[name])
+        sources = sources_of[name]
         if record["phase"] == "setup":
             group = "kernel start-up" if number == 0 else group_of(sources[number])
         else:

@@ -12,9 +12,14 @@ PACKAGE = ROOT / "course_utils"
 REFERENCE = re.compile(r"course_utils\.([a-z_]+)")
 
 
+def modules_in(folder: Path) -> set[str]:
+    """The modules and subpackages of a package folder."""
+    modules = {path.stem for path in folder.glob("*.py") if path.stem != "__init__"}
+    return modules | {path.name for path in folder.iterdir() if (path / "__init__.py").exists()}
+
+
 def top_level_modules() -> set[str]:
-    modules = {path.stem for path in PACKAGE.glob("*.py") if path.stem != "__init__"}
-    return modules | {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
+    return modules_in(PACKAGE)
 
 
 def references(text: str) -> set[str]:
@@ -40,8 +45,7 @@ def test_every_top_level_module_serves_a_notebook() -> None:
 
 
 def test_the_machinery_is_not_at_the_top_level() -> None:
-    machinery = {path.stem for path in (PACKAGE / "machinery").glob("*.py") if path.stem != "__init__"}
-    machinery |= {path.name for path in (PACKAGE / "machinery").iterdir() if (path / "__init__.py").exists()}
+    machinery = modules_in(PACKAGE / "machinery")
     assert {"profiles", "seeding", "smoke_hub", "hub_server", "standin", "fetch"} <= machinery
     assert not machinery & top_level_modules()
 
