@@ -101,6 +101,7 @@ def rehearsal_hub(build: Path, scratch: Path, args: argparse.Namespace, env: dic
     print(f"[rehearsal] Hub ready in {seconds:.0f} s")
     results.append({"notebook": "(seeding)", "seconds": round(seconds, 1), "passed": True})
     run_data = build / f"hub-data-run-{os.getpid()}"
+    remove_stale_run_copies(build)
     shutil.rmtree(run_data, ignore_errors=True)
     shutil.copytree(seeded, run_data, copy_function=os.link, ignore=shutil.ignore_patterns("tmp", "trash"))
     try:
@@ -109,6 +110,24 @@ def rehearsal_hub(build: Path, scratch: Path, args: argparse.Namespace, env: dic
             yield
     finally:
         shutil.rmtree(run_data, ignore_errors=True)
+
+
+def remove_stale_run_copies(build: Path) -> None:
+    """Delete the throw-away Hub copies of rehearsals whose process is gone (killed before its clean-up)."""
+    for copy in build.glob("hub-data-run-*"):
+        pid = copy.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(copy, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

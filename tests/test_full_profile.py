@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +26,9 @@ def test_what_a_rehearsal_pushes_goes_away_and_the_seed_stays(rehearsal_hub, tmp
     for name in ("HF_ENDPOINT", "HF_HOME"):
         monkeypatch.setenv(name, os.environ.get(name, ""))  # the context sets them for its own seeding
     seeded = full_profile.ROOT / "build" / "rehearsal" / "hub-data"
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = seeded.parent / f"hub-data-run-{int(ended.stdout)}"  # left by a rehearsal killed before its clean-up
+    stale.mkdir(parents=True, exist_ok=True)
     before = sorted(path.relative_to(seeded) for path in (seeded / "repos").rglob("*"))
     env: dict[str, str] = {}
     args = argparse.Namespace(venvs=Path(sys.prefix).parent, env=["main"])
@@ -35,6 +39,6 @@ def test_what_a_rehearsal_pushes_goes_away_and_the_seed_stays(rehearsal_hub, tmp
         assert api.repo_exists("dair-ai/emotion", repo_type="dataset")  # the seed is served
         assert env["COURSE_REHEARSAL"] == "1" and env["HF_HOME"].startswith(str(tmp_path))
         copies = list(seeded.parent.glob("hub-data-run-*"))
-        assert len(copies) == 1
+        assert copies == [seeded.parent / f"hub-data-run-{os.getpid()}"]  # and the stale one went away
     assert not copies[0].exists(), "the throw-away copy is deleted"
     assert sorted(path.relative_to(seeded) for path in (seeded / "repos").rglob("*")) == before
