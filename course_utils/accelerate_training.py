@@ -130,7 +130,7 @@ def train_plain(model, train_dataloader, eval_dataloader, num_epochs, learning_r
     """
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, fused=True)
     num_training_steps = num_epochs * len(train_dataloader)
     scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=0, num_training_steps=num_training_steps)
     losses = []
@@ -166,7 +166,7 @@ def train_accelerate(accelerator, model, train_dataloader, eval_dataloader, num_
     Used in notebooks/05_accelerate.ipynb (defined there), by :func:`training_function`, the
     scaling benchmark and the unit tests.
     """
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, fused=True)
     num_training_steps = num_epochs * math.ceil(len(train_dataloader) / accelerator.gradient_accumulation_steps)
     scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=0, num_training_steps=num_training_steps)
     model, optimizer, train_dataloader, eval_dataloader, scheduler = accelerator.prepare(
@@ -236,7 +236,9 @@ def training_function(assets, results_dir, seed=42):
         "seconds": time.perf_counter() - start,
         "batches": result["batches"],
         "optimizer_steps": result["optimizer_steps"],
+        "train_examples": len(encoded["train"]),
         "evaluated": len(result["predictions"]),
+        "validation_examples": len(encoded["validation"]),
         "f1_macro": f1_score(result["references"], result["predictions"], average="macro", zero_division=0),
     }
     Path(results_dir, f"rank_{accelerator.process_index}.json").write_text(json.dumps(report))

@@ -14,7 +14,7 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
-from course_utils.machinery.profiles import NotebookAssets, max_examples_from_env, notebook_assets, rehearsal_from_env
+from course_utils.machinery.profiles import NotebookAssets, run_assets
 
 #: Printed under the banner in the smoke profile.
 SMOKE_NOTE = (
@@ -158,10 +158,7 @@ def setup(notebook: str, profile: str | None = None, seed: int = 42, max_example
     full profile, ``$COURSE_REHEARSAL`` marks a run against the rehearsal Hub. Returns the
     notebook's declared assets.
     """
-    assets = notebook_assets(notebook, profile)
-    assets = assets.capped(max_examples if max_examples is not None else max_examples_from_env())
-    if assets.profile == "full" and rehearsal_from_env():
-        assets = assets.for_rehearsal()
+    assets = run_assets(notebook, profile, max_examples)
     seed_everything(seed)
     if quiet():
         _silence_progress_bars()

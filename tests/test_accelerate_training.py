@@ -218,6 +218,7 @@ def test_training_function_writes_its_rank_report(tmp_path: Path) -> None:
     [report] = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["rank"] == 0 and report["processes"] == 1
     assert report["batches"] == report["optimizer_steps"] == 2 and report["evaluated"] == 20
+    assert report["train_examples"] == 32 and report["validation_examples"] == 20  # what the check cell divides
     assert 0 <= report["f1_macro"] <= 1 and report["seconds"] > 0
     with pytest.raises(FileNotFoundError, match="did the launched training fail"):
         read_rank_reports(tmp_path / "nothing")

@@ -179,3 +179,19 @@ def test_a_bad_cap_in_the_environment_says_what_it_must_be(monkeypatch: pytest.M
     monkeypatch.setenv("COURSE_MAX_EXAMPLES", value)
     with pytest.raises(ValueError, match="COURSE_MAX_EXAMPLES must be a whole number of at least 1"):
         max_examples_from_env()
+
+
+def test_run_assets_are_the_notebooks_own_in_a_launched_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    # notebook 05's `accelerate launch` script rebuilds its assets from the command line and the environment:
+    # in a rehearsal it must train the rehearsal's single epoch, like the notebook, not the full profile's three
+    from course_utils.machinery.profiles import run_assets
+
+    monkeypatch.setenv("COURSE_REHEARSAL", "1")
+    monkeypatch.setenv("COURSE_MAX_EXAMPLES", "72")
+    script = run_assets("05_accelerate", "full", 64)
+    assert script.rehearsal and script.settings["epochs"] == 1 and dict(script.splits) == {"train": 64, "validation": 64}
+    assert run_assets("05_accelerate", "full").splits["train"] == 72  # no cap given: the environment's
+    monkeypatch.delenv("COURSE_REHEARSAL")
+    monkeypatch.delenv("COURSE_MAX_EXAMPLES")
+    assert run_assets("05_accelerate", "full") == notebook_assets("05_accelerate", "full")
+    assert run_assets("05_accelerate", "smoke", 500).settings["epochs"] == 2

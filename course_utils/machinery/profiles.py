@@ -272,6 +272,21 @@ def notebook_assets(notebook: str, profile: str | None = None) -> NotebookAssets
     return _DECLARED[key][active_profile(profile)]
 
 
+def run_assets(notebook: str, profile: str | None = None, max_examples: int | None = None) -> NotebookAssets:
+    """The assets of one run of ``notebook``: its profile's, capped, and marked as a rehearsal where one runs.
+
+    ``profile`` ``None`` means ``$COURSE_PROFILE`` (or smoke); ``max_examples`` ``None`` means
+    ``$COURSE_MAX_EXAMPLES`` (or no cap); ``$COURSE_REHEARSAL`` marks a full-profile run against the
+    rehearsal Hub. Used by :func:`course_utils.notebook_setup.setup` and by the script that
+    notebooks/05_accelerate.ipynb runs with ``accelerate launch``.
+    """
+    assets = notebook_assets(notebook, profile)
+    assets = assets.capped(max_examples if max_examples is not None else max_examples_from_env())
+    if assets.profile == "full" and rehearsal_from_env():
+        assets = assets.for_rehearsal()
+    return assets
+
+
 def _resolve_notebook(notebook: str) -> str:
     stem = notebook.removesuffix(".ipynb").rsplit("/", 1)[-1]
     if stem in _DECLARED:
