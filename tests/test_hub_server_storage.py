@@ -110,3 +110,64 @@ def test_a_blob_that_cannot_be_written_leaves_no_temporary_file(tmp_path: Path, 
         storage.stage_blob(b"x" * 1000)
     monkeypatch.setattr(builtins, "open", real_open)
     assert list(storage.tmp_dir.iterdir()) == []
+
+
+def test_moves_duplicates_squashes_and_deletes_at_once_lose_no_file(tmp_path: Path) -> None:
+    # Issue 21: a move renamed its folder outside the collector's order, and a collection run by a
+    # concurrent delete missed the repository mid-rename and deleted its files for good.
+    import time
+
+    storage = Storage(tmp_path / "data", fsync=False)
+    names = [RepoKey("model", "alice", "model"), RepoKey("model", "alice", "model-v2")]
+    storage.create_repo(names[0], private=False, author="alice")
+    alices = {f"u{i}.txt": f"alice's file {i}".encode() for i in range(10)}
+    commit_files(storage, names[0], alices)
+    kept: dict[RepoKey, bytes] = {}
+    errors: list[BaseException] = []
+    deadline = time.monotonic() + 4
+
+    def alice() -> None:
+        moves = 0
+        try:
+            while time.monotonic() < deadline:
+                storage.move_repo(names[moves % 2], names[(moves + 1) % 2])
+                moves += 1
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    def bob(worker: int) -> None:
+        round_ = 0
+        try:
+            while time.monotonic() < deadline:
+                scratch = RepoKey("model", "bob", f"scratch-{worker}-{round_}")
+                copy = RepoKey("model", "bob", f"copy-{worker}-{round_}")
+                content = f"bob {worker} {round_}".encode()
+                storage.create_repo(scratch, private=False, author="bob")
+                commit_files(storage, scratch, {"b.txt": content})
+                storage.squash(scratch, "main", "squashed", "bob")
+                storage.duplicate_repo(scratch, copy, private=None)
+                storage.delete_repo(scratch)
+                if round_ % 3:
+                    storage.delete_repo(copy)
+                else:
+                    kept[copy] = content
+                round_ += 1
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=alice), *(threading.Thread(target=bob, args=(w,)) for w in range(2))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    [home] = [key for key in names if storage.repo_exists(key)]
+    for key, expected in [(home, alices), *((copy, {"b.txt": content}) for copy, content in kept.items())]:
+        files = storage.resolve(key, "main").files
+        for path, content in expected.items():
+            try:
+                stored = storage.blob_path(files[path].sha256).read_bytes()
+            except FileNotFoundError:
+                raise AssertionError(f"{key.repo_id}/{path}: its stored content is gone") from None
+            assert stored == content, f"{key.repo_id}/{path}"
+    assert kept, "the churn made and kept some copies"

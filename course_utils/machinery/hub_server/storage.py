@@ -438,10 +438,13 @@ class Storage:
     def collect_garbage(self) -> tuple[int, int]:
         """Delete stored contents that no commit of any repository references; return ``(files, bytes)`` freed.
 
-        Runs after a repository is deleted. It never races a commit: it holds the collection lock
-        exclusively while commits hold it shared from publishing their blobs until their manifest
-        is written, and content a commit has staged is held by a file (or a hard link) in ``tmp/``,
-        which the collector never touches. Used by the local Hub and the tests.
+        Runs after a repository is deleted or squashed. It never races a change to what it scans: it
+        holds the collection lock exclusively, while commits hold it shared from publishing their blobs
+        until their manifest is written, and creating, moving, duplicating, deleting or squashing a
+        repository hold it shared while its manifests are outside ``repos/`` or change place (a move
+        renames a whole folder: a scan could miss it under both names). Content a commit has staged
+        is held by a file (or a hard link) in ``tmp/``, which the collector never touches. Used by the
+        local Hub and the tests.
         """
         self.forget_stale_uploads()
         with self._collection_lock(exclusive=True):
@@ -733,23 +736,24 @@ class Storage:
                 meta = RepoMeta(key=key, uid=secrets.token_hex(12), private=private, created_at=utc_now(),
                                 extra=dict(extra or {}))
                 staged = self.stage_blob(_INITIAL_GITATTRIBUTES)
-                self._publish([staged])
-                commit = self._new_commit(
-                    parent=None,
-                    author=author,
-                    summary="initial commit",
-                    description="",
-                    files={".gitattributes": staged.entry},
-                    date=meta.created_at,
-                )
-                self._save_commit(build, commit)
-                self._write_json_atomic(
-                    build / "repo.json",
-                    {"uid": meta.uid, "private": meta.private, "created_at": meta.created_at,
-                     "extra": meta.extra, "type": key.type, "id": key.repo_id},
-                )
-                self._write_json_atomic(build / "refs.json", {"branches": {DEFAULT_BRANCH: commit.id}, "tags": {}})
-                self._install_repo(build, final)
+                with self._collection_lock(exclusive=False):  # from publishing to installing: see collect_garbage
+                    self._publish([staged])
+                    commit = self._new_commit(
+                        parent=None,
+                        author=author,
+                        summary="initial commit",
+                        description="",
+                        files={".gitattributes": staged.entry},
+                        date=meta.created_at,
+                    )
+                    self._save_commit(build, commit)
+                    self._write_json_atomic(
+                        build / "repo.json",
+                        {"uid": meta.uid, "private": meta.private, "created_at": meta.created_at,
+                         "extra": meta.extra, "type": key.type, "id": key.repo_id},
+                    )
+                    self._write_json_atomic(build / "refs.json", {"branches": {DEFAULT_BRANCH: commit.id}, "tags": {}})
+                    self._install_repo(build, final)
             except BaseException:
                 shutil.rmtree(build, ignore_errors=True)
                 raise
@@ -773,8 +777,9 @@ class Storage:
             uid = self.get_repo(key).uid
             shutil.rmtree(self.lfs_dir / uid, ignore_errors=True)  # uploads no commit will take now
             grave = self.trash_dir / f"{key.type}-{key.namespace}-{key.name}-{secrets.token_hex(6)}"
-            os.rename(folder, grave)
-            self._fsync_dir(folder.parent)
+            with self._collection_lock(exclusive=False):  # a repository leaves repos/ between two collections
+                os.rename(folder, grave)
+                self._fsync_dir(folder.parent)
         with self._guard:
             prefix = str(folder)
             for cache_key in [k for k in self._commit_cache if k[0] == prefix]:
@@ -996,9 +1001,10 @@ class Storage:
             data["id"] = target.repo_id
             self._write_json_atomic(folder / "repo.json", data)
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(folder, final)
-            self._fsync_dir(final.parent)
-            self._fsync_dir(folder.parent)
+            with self._collection_lock(exclusive=False):  # never mid-rename while a collection scans repos/
+                os.rename(folder, final)
+                self._fsync_dir(final.parent)
+                self._fsync_dir(folder.parent)
             with self._guard:  # downloads by the old id are redirected, as on the Hub
                 renames_path = self.root / "renames.json"
                 renames = self._read_json(renames_path) if renames_path.exists() else {}
@@ -1031,6 +1037,13 @@ class Storage:
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
+        # The copy's manifests sit in tmp/, where the collector does not look, until they are installed:
+        # the shared collection lock keeps a collection (after the source is deleted, say) out until then.
+        with self._collection_lock(exclusive=False):
+            return self._duplicate(source, target, private)
+
+    def _duplicate(self, source: RepoKey, target: RepoKey, private: bool | None) -> RepoMeta:
+        """The body of :meth:`duplicate_repo`; the caller holds the collection lock, shared."""
         with self.repo_lock(source):
             meta = self.get_repo(source)
             build = self.tmp_dir / f"repo-{secrets.token_hex(8)}"
@@ -1061,10 +1074,11 @@ class Storage:
             refs = self.read_refs(key)
             head = self.read_commit(key, self._head_sha(key, refs, branch))
             commit = self._new_commit(parent=None, author=author, summary=message, description="", files=dict(head.files))
-            self._save_commit(self.repo_dir(key), commit)
-            self._set_head(refs, branch, commit.id)
-            self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
-            self._prune_unreachable(key, refs)
+            with self._collection_lock(exclusive=False):  # the new manifest is written before the old ones go
+                self._save_commit(self.repo_dir(key), commit)
+                self._set_head(refs, branch, commit.id)
+                self._write_json_atomic(self.repo_dir(key) / "refs.json", refs)
+                self._prune_unreachable(key, refs)
         self.collect_garbage()  # the squashed history's own files go too
         return commit
 
