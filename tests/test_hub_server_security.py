@@ -367,3 +367,24 @@ def test_paths_info_answers_a_bounded_number_of_paths(hub, hub_api):
     status, _, body = raw_request(hub, "POST", f"/api/models/{hub.user}/many/paths-info/main", {"paths": ok + ["one.txt"], "expand": True})
     assert status == 400 and "At most 1000 paths" in json.dumps(body)
     assert time.monotonic() - start < 10
+
+
+def test_json_nested_thousands_deep_is_refused_with_400_and_no_traceback(hub, hub_online, caplog):
+    # Issue 21: 50,000 nested lists got a 500 (RecursionError) and a logged traceback on 15 endpoints.
+    deep = b"[" * 50_000 + b"]" * 50_000
+    with caplog.at_level("INFO"):
+        status, _, body = raw_request(hub, "POST", "/api/repos/create", deep,
+                                      headers={"Authorization": f"Bearer {hub.token}", "Content-Type": "application/json"})
+    assert status == 400, body
+    assert "nested too deeply" in body["error"]
+    assert not any(record.exc_info for record in caplog.records), "no traceback in the server's log"
+
+
+def test_a_nul_in_a_request_never_reaches_a_header(hub, hub_online, repo_name):
+    # Issue 21: GET .../discussions/1%00 got a 500 with an empty body: the NUL went into X-Error-Message.
+    name = repo_name
+    created, _, _ = raw_request(hub, "POST", "/api/repos/create", {"name": name}, token=hub.token)
+    assert created == 200
+    status, headers, body = raw_request(hub, "GET", f"/api/models/{hub.user}/{name}/discussions/1%00")
+    assert status in (400, 404), (status, body)
+    assert "\x00" not in headers.get("X-Error-Message", "") and body

@@ -146,9 +146,10 @@ class Response:
 
 
 def _header_safe(text: str) -> str:
-    """A message fit for an HTTP header: one line, ASCII, bounded."""
+    """A message fit for an HTTP header: one line, printable ASCII (NUL and other controls escaped), bounded."""
     flat = " ".join(text.split())
-    return flat.encode("ascii", "backslashreplace").decode("ascii")[:500]
+    ascii_text = flat.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(ch if " " <= ch <= "~" else f"\\x{ord(ch):02x}" for ch in ascii_text)[:500]
 
 
 def _flag(query: Mapping[str, list[str]], name: str) -> bool:

@@ -246,6 +246,9 @@ class HubEndpoint:
         except HubError as exc:
             response = Response.error(exc)
             close = exc.status == 413
+        except RecursionError:  # JSON (or YAML) nested thousands deep: the client's fault, not a bug to log
+            logger.info("%s %s: the request nests its data too deeply", request.method, request.target)
+            response = Response.error(HubError(400, "The request's data is nested too deeply"))
         except Exception as exc:  # a bug: answer 500 rather than drop the connection
             logger.exception("Internal error on %s %s", request.method, request.target)
             # The exception's text can hold the server's own paths: it goes to the log, not to the client.
