@@ -171,3 +171,33 @@ def test_moves_duplicates_squashes_and_deletes_at_once_lose_no_file(tmp_path: Pa
                 raise AssertionError(f"{key.repo_id}/{path}: its stored content is gone") from None
             assert stored == content, f"{key.repo_id}/{path}"
     assert kept, "the churn made and kept some copies"
+
+
+def test_creating_one_name_in_three_letter_cases_at_once_makes_one_repository(tmp_path: Path) -> None:
+    # Issue 21: the per-repository lock was case-sensitive, and concurrent creates of alice/race0,
+    # Alice/RACE0 and ALICE/Race0 made three repositories.
+    from course_utils.machinery.hub_server.storage import HubError
+
+    storage = Storage(tmp_path / "data", fsync=False)
+    for round_ in range(5):
+        keys = [RepoKey("model", ns, name) for ns, name in (("alice", f"race{round_}"), ("Alice", f"RACE{round_}"),
+                                                              ("ALICE", f"Race{round_}"))]
+        start = threading.Barrier(len(keys))
+        outcomes: list[str] = []
+
+        def create(key: RepoKey) -> None:
+            start.wait()
+            try:
+                storage.create_repo(key, private=False, author="alice")
+                outcomes.append("created")
+            except HubError as error:
+                outcomes.append(str(error.status))
+
+        threads = [threading.Thread(target=create, args=(key,)) for key in keys]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["409", "409", "created"], outcomes
+        made = [path for path in storage.repos_dir.glob("models/*/*") if path.name.casefold() == f"race{round_}"]
+        assert len(made) == 1, made

@@ -403,13 +403,15 @@ class Storage:
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
+        # Names ignore letter case, as on the Hub: alice/race0 and Alice/RACE0 are one repository, one lock.
+        folded = RepoKey(key.type, key.namespace.casefold(), key.name.casefold())
         with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
+            lock = self._locks.setdefault(folded, threading.Lock())
         with lock:
             if fcntl is None:
                 yield
                 return
-            lock_path = self.locks_dir / f"{key.type}s" / key.namespace / f"{key.name}.lock"
+            lock_path = self.locks_dir / f"{key.type}s" / folded.namespace / f"{folded.name}.lock"
             lock_path.parent.mkdir(parents=True, exist_ok=True)
             with open(lock_path, "a+b") as fh:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
@@ -728,7 +730,7 @@ class Storage:
         """
         final = self.repo_dir(key)
         with self.repo_lock(key):
-            if (final / "repo.json").exists():
+            if self.repo_exists(self.canonical(key)):  # under any letter case
                 raise HubError(409, f"You already created this {key.type} repo: {key.repo_id}")
             build = self.tmp_dir / f"repo-{secrets.token_hex(8)}"
             build.mkdir()
