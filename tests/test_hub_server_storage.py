@@ -201,3 +201,28 @@ def test_creating_one_name_in_three_letter_cases_at_once_makes_one_repository(tm
         assert sorted(outcomes) == ["409", "409", "created"], outcomes
         made = [path for path in storage.repos_dir.glob("models/*/*") if path.name.casefold() == f"race{round_}"]
         assert len(made) == 1, made
+
+
+def test_temporary_files_a_killed_write_left_are_removed_at_the_next_start(tmp_path: Path) -> None:
+    # Issue 21: kill -9 during an atomic JSON write left .refs.json.*.tmp and commits/.<sha>.json.*.tmp
+    # files that no restart removed.
+    import os
+    import time
+
+    storage = Storage(tmp_path / "data", fsync=False)
+    key = RepoKey("model", "learner", "crashed")
+    storage.create_repo(key, private=False, author="learner")
+    folder = storage.repo_dir(key)
+    left = [folder / ".refs.json.0a1b2c.tmp", folder / "commits" / f".{'a' * 40}.json.3d4e5f.tmp"]
+    live = folder / ".repo.json.777777.tmp"  # being written right now by another server on the same folder
+    for path in [*left, live]:
+        path.write_text("{")
+    an_hour_ago = time.time() - 3600
+    for path in left:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    storage.close()
+
+    restarted = Storage(tmp_path / "data", fsync=False)
+    assert not any(path.exists() for path in left)
+    assert live.exists(), "a fresh temporary file may belong to a live writer: kept"
+    assert restarted.resolve(key, "main").files  # the repository itself is untouched

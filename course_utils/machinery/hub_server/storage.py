@@ -327,6 +327,27 @@ class Storage:
                 stale = time.time() - entry.stat().st_mtime > 86400
             if stale:
                 shutil.rmtree(entry, ignore_errors=True)
+        self._remove_stale_temp_files()
+
+    def _remove_stale_temp_files(self, min_age: float = 600.0) -> int:
+        """Delete the ``.<name>.<hex>.tmp`` files that an atomic JSON write killed mid-way left beside
+        ``refs.json``, ``repo.json`` and the commit manifests; how many. A write takes milliseconds, so a
+        file older than ``min_age`` seconds belongs to no live writer (another server may share the folder).
+        At start-up and by :meth:`collect_garbage`.
+        """
+        removed = 0
+        now = time.time()
+        for pattern in ("*/*/*/.*.tmp", "*/*/*/commits/.*.tmp"):
+            try:
+                paths = list(self.repos_dir.glob(pattern))
+            except FileNotFoundError:  # a folder moved while listed (another server): the next sweep gets it
+                continue
+            for path in paths:
+                with contextlib.suppress(FileNotFoundError):
+                    if now - path.stat().st_mtime > min_age:
+                        path.unlink()
+                        removed += 1
+        return removed
 
     def close(self) -> None:
         """Remove this instance's temporary folder (nothing committed lives there).
@@ -449,7 +470,8 @@ class Storage:
         local Hub and the tests.
         """
         self.forget_stale_uploads()
-        with self._collection_lock(exclusive=True):
+        with self._collection_lock(exclusive=True):  # no folder of repos/ moves while this scans it
+            self._remove_stale_temp_files()
             referenced: set[str] = set()
             for manifest in self.repos_dir.glob("*/*/*/commits/*.json"):
                 try:
