@@ -162,3 +162,31 @@ def test_names_ignore_letter_case_so_no_account_can_take_another_ones_namespace(
     with LocalHub(tmp_path / "data") as hub:
         status, _, body = raw_request(hub, "GET", "/api/whoami-v2", token=clash)
         assert status == 403 and "clashes" in body["error"]
+
+
+def test_names_the_server_would_refuse_are_refused_when_added(tmp_path):
+    # Issue 21: `accounts add learner` succeeded, and then the server answered that account's token 403.
+    from course_utils.machinery.hub_server import LocalHub
+
+    with LocalHub(tmp_path / "data", orgs=("course-org",)):  # the server records its own names at start
+        pass
+    accounts = Accounts(tmp_path / "data")
+    for change in (lambda: accounts.add_user("LEARNER"), lambda: accounts.add_user("course-org"),
+                   lambda: accounts.set_org("Course-Org", [])):
+        with pytest.raises(AccountsError, match="the server's own user or organisation"):
+            change()
+    assert accounts.users() == {}
+
+
+def test_a_removed_users_name_cannot_become_an_organisation_that_reads_its_repositories(tmp_path):
+    # Issue 21: a removed user's name re-created as an organisation let its members read the old
+    # user's private repositories (they live under that name).
+    accounts = Accounts(tmp_path / "data")
+    accounts.add_user("bob")
+    accounts.add_user("mallory")
+    accounts.remove_user("bob")
+    with pytest.raises(AccountsError, match="belonged to a removed user"):
+        accounts.set_org("Bob", ["mallory"])
+    with pytest.raises(AccountsError, match="belonged to a removed user"):
+        accounts.add_user("bob")
+    assert accounts.users() == {"mallory": []}

@@ -28,7 +28,7 @@ import os
 import secrets
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .auth import Identity
 from .validation import HubError, validate_name_part
@@ -97,10 +97,33 @@ class Accounts:
 
     # ------------------------------------------------------------------ changing
 
+    def reserve(self, names: tuple[str, ...]) -> None:
+        """Record the server's own user and organisations, which no account may take (the server calls it at start)."""
+        data = self._load()
+        known = {n.casefold() for n in data.get("server", [])}
+        if all(name.casefold() in known for name in names):
+            return
+        data["server"] = sorted({*data.get("server", []), *names})
+        self._save(data)
+
+    def _refuse_reserved(self, data: Mapping[str, Any], name: str) -> None:
+        folded = name.casefold()
+        if folded in {n.casefold() for n in data.get("server", [])}:
+            raise AccountsError(
+                f"The name {name!r} is the server's own user or organisation (in any letter case): "
+                "an account by that name would be refused. Pick another name."
+            )
+        if folded in {n.casefold() for n in data.get("removed", [])}:
+            raise AccountsError(
+                f"The name {name!r} belonged to a removed user whose repositories are still on this server; "
+                "a new account or organisation by that name would get them. Pick another name."
+            )
+
     def add_user(self, name: str, reserved: tuple[str, ...] = ()) -> str:
         """Create an account and return its token (shown once: only its hash is kept)."""
         name = self._valid(name)
         data = self._load()
+        self._refuse_reserved(data, name)
         taken = {n.casefold() for n in (*data["users"], *data["orgs"], *reserved)}
         if name.casefold() in taken:  # names ignore case, as on the Hub: 'Alice' is 'alice'
             raise AccountsError(f"The name {name!r} is taken (a user or an organisation, in any letter case).")
@@ -120,10 +143,11 @@ class Accounts:
         return token
 
     def remove_user(self, name: str) -> None:
-        """Delete an account (its repositories stay); it leaves its organisations."""
+        """Delete an account (its repositories stay, so its name stays reserved); it leaves its organisations."""
         data = self._load()
         if data["users"].pop(name, None) is None:
             raise AccountsError(f"No user {name!r}.")
+        data["removed"] = sorted({*data.get("removed", []), name})
         for members in data["orgs"].values():
             if name in members:
                 members.remove(name)
@@ -133,6 +157,7 @@ class Accounts:
         """Create an organisation, or replace its members; every member must be a user."""
         org = self._valid(org)
         data = self._load()
+        self._refuse_reserved(data, org)
         if org.casefold() in {n.casefold() for n in data["users"]}:
             raise AccountsError(f"The name {org!r} is a user's (in any letter case).")
         existing = [n for n in data["orgs"] if n.casefold() == org.casefold() and n != org]

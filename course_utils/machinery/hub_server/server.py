@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import os
@@ -40,7 +41,7 @@ from hypercorn.config import Config
 from hypercorn.protocol.h11 import H11Protocol
 from hypercorn.utils import wrap_app
 
-from .accounts import Accounts
+from .accounts import Accounts, AccountsError
 from .app import HubApp, Limits
 from .asgi import HubEndpoint, ServerLimits, build_asgi_app, overload_response
 from .auth import TokenAuth
@@ -349,6 +350,9 @@ class LocalHub:
         if self._server is not None:
             return self
         storage = Storage(self.data_dir, fsync=self.fsync)
+        with contextlib.suppress(AccountsError):  # a damaged accounts file: the token check says so when used
+            # the host's `course-hub accounts add` then refuses these names, whose tokens we would refuse (403)
+            Accounts(self.data_dir).reserve((self.user, *self.orgs))
         app = HubApp(storage, self._auth, self.limits)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
