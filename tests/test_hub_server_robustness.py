@@ -305,3 +305,24 @@ def test_quiet_by_default_verbose_on_request(tmp_path, capfd):
     with LocalHub(tmp_path / "loud", verbose=True) as hub:
         raw_request(hub, "GET", "/api/models/learner/missing")
     assert '"GET /api/models/learner/missing HTTP/1.1" 404' in capfd.readouterr().err
+
+
+def test_a_full_disk_is_answered_507_with_what_to_do(hub, hub_api, monkeypatch, repo_name):
+    # Issue 21: disk full showed as a generic 500.
+    import errno
+
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from course_utils.machinery.hub_server.storage import Storage
+
+    hub_api.create_repo(repo_name)
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Storage, "stage_blob", full)
+    monkeypatch.setattr(Storage, "stage_stream", full)
+    with pytest.raises(HfHubHTTPError) as raised:
+        hub_api.upload_file(path_or_fileobj=b"some notes", path_in_repo="notes.txt", repo_id=f"{hub.user}/{repo_name}")  # not LFS
+    assert raised.value.response.status_code == 507
+    assert "disk is full" in raised.value.response.headers["X-Error-Message"]

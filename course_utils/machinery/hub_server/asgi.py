@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import errno
 import logging
 import sys
 import time
@@ -249,12 +250,16 @@ class HubEndpoint:
         except RecursionError:  # JSON (or YAML) nested thousands deep: the client's fault, not a bug to log
             logger.info("%s %s: the request nests its data too deeply", request.method, request.target)
             response = Response.error(HubError(400, "The request's data is nested too deeply"))
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:  # a full disk: the host's to fix, not a bug
+                logger.warning("%s %s: the data folder's disk is full; nothing was changed", request.method, request.target)
+                response = Response.error(HubError(507, "The Hub's disk is full: nothing was saved. Tell the host, "
+                                                        "who must free space on the server; then try again."))
+            else:
+                response = self._internal_error(request, exc)
+            close = True
         except Exception as exc:  # a bug: answer 500 rather than drop the connection
-            logger.exception("Internal error on %s %s", request.method, request.target)
-            # The exception's text can hold the server's own paths: it goes to the log, not to the client.
-            response = Response.error(
-                HubError(500, f"Internal server error ({type(exc).__name__}); the server's log has the details")
-            )
+            response = self._internal_error(request, exc)
             close = True
         if not request.body.finished and not close:
             try:
@@ -262,6 +267,14 @@ class HubEndpoint:
             except IncompleteBody:
                 close = True
         return response, close
+
+    @staticmethod
+    def _internal_error(request: Request, exc: BaseException) -> Response:
+        """A bug's answer: 500; the traceback goes to the log (it can hold the server's own paths), not to the client."""
+        logger.error("Internal error on %s %s", request.method, request.target, exc_info=exc)
+        return Response.error(
+            HubError(500, f"Internal server error ({type(exc).__name__}); the server's log has the details")
+        )
 
     async def _send(self, send: Send, scope: Scope, response: Response, *, close: bool = False) -> None:
         length = response.length if response.file is not None else len(response.body)
