@@ -22,7 +22,10 @@ from accelerate import Accelerator
 from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
 from datasets import load_dataset
+from tqdm.auto import tqdm
 from transformers import AutoTokenizer, DataCollatorWithPadding, get_linear_schedule_with_warmup
+
+from course_utils.notebook_setup import show_progress
 
 
 def load_emotion_for_training(assets):
@@ -134,7 +137,7 @@ def train_plain(model, train_dataloader, eval_dataloader, num_epochs, learning_r
     num_training_steps = num_epochs * len(train_dataloader)
     scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=0, num_training_steps=num_training_steps)
     losses = []
-    for epoch in range(num_epochs):
+    for epoch in tqdm(range(num_epochs), desc="epochs", disable=not show_progress()):
         model.train()
         for batch in train_dataloader:
             batch = {key: value.to(device) for key, value in batch.items()}
@@ -175,7 +178,8 @@ def train_accelerate(accelerator, model, train_dataloader, eval_dataloader, num_
     if start_epoch:
         accelerator.load_state(f"{checkpoint_dir}/epoch_{start_epoch}")
     losses, optimizer_steps = [], 0
-    for epoch in range(start_epoch, num_epochs):
+    show = show_progress() and accelerator.is_main_process  # one progress bar, not one per process
+    for epoch in tqdm(range(start_epoch, num_epochs), desc="epochs", disable=not show):
         model.train()
         for batch in train_dataloader:
             with accelerator.accumulate(model):

@@ -220,6 +220,9 @@ def plot_curves(
         values = [float(value) for value in values]
         steps = range(1, len(values) + 1)
         ax.plot(steps, values, styles[index % len(styles)], marker="o" if len(values) <= 20 else None, label=name)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs and steps are whole numbers
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -156,6 +156,8 @@ def test_curves_draw_one_line_per_series_against_1_2_3() -> None:
     assert list(lines[1].get_ydata()) == [0.8, 0.7, 0.75]
     assert lines[1].get_linestyle() == "--"  # a second curve on the same values stays visible, dashed
     assert ax.get_ylabel() == "loss" and ax.get_legend() is not None
+    ax.figure.canvas.draw()
+    assert all(float(tick).is_integer() for tick in ax.get_xticks())  # no epoch 1.5
 
 
 def test_bars_keep_the_order_and_label_each_value() -> None:
