@@ -57,6 +57,9 @@ def child(processes: int, threads: int, seed: int, epochs: int | None, learning_
     from accelerate import notebook_launcher
     from accelerate.utils import patch_environment
 
+    from course_utils.notebook_setup import setup
+
+    setup("05_accelerate", "smoke")  # the local Hub that serves the emotion stand-in under its real id, as in the notebook
     from course_utils.accelerate_training import training_function
 
     assets = assets_for(epochs, learning_rate)
