@@ -136,10 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", nargs="+", choices=ENVIRONMENTS, default=list(ENVIRONMENTS))
     parser.add_argument("--venvs", type=Path, default=ROOT / ".venvs")
     parser.add_argument("--only", nargs="*", default=[], help="notebook numbers to run (default: all)")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="with --rehearsal: seed the local Hub and stop (./course test seeds it before the unit tests use it)")
     args, pytest_args = parser.parse_known_args(argv)
+    if args.seed_only and not args.rehearsal:
+        parser.error("--seed-only goes with --rehearsal")
 
     # The rehearsal is also the test command's capped run: solutions notebooks too, at the same caps.
     notebooks = [nb for nb in lesson_notebooks(args.env, solutions=args.rehearsal) if not args.only or nb.name[:2] in args.only]
+    if args.seed_only:
+        notebooks = []
     kind = "rehearsal" if args.rehearsal else "full"
     build = ROOT / "build" / kind
     build.mkdir(parents=True, exist_ok=True)
@@ -161,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{kind}] {name} (full profile, cap {cap})", flush=True)
             passed, seconds = run_notebook(notebook, python, run_env, pytest_args)
             results.append({"notebook": name, "cap": cap, "seconds": round(seconds, 1), "passed": passed})
+    if args.seed_only:
+        return 0 if all(r["passed"] for r in results) else 1
     (build / "summary.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\n{kind}: full profile, {'stand-ins on the local Hub' if args.rehearsal else 'real assets'}")
     for result in results:

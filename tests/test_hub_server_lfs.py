@@ -120,7 +120,11 @@ def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(lfs_hub: LocalH
     target = upload_link(lfs_hub, "learner/weights", data)
     with socket.create_connection(("127.0.0.1", lfs_hub.port)) as sock:
         sock.sendall(f"PUT {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data[:300_000])
-    deadline = time.monotonic() + 10  # the server sees the client go, drops the partial file, closes the connection
+        sock.shutdown(socket.SHUT_WR)  # the client goes mid-body
+        sock.settimeout(10)
+        while sock.recv(65536):  # until the server has seen the request end early and closed the connection
+            pass  # (polling at once could find a clean state before a busy server had even read the request)
+    deadline = time.monotonic() + 10  # the server drops the partial file and forgets the connection
     while (lfs_hub.active_connections or files_in(lfs_hub.data_dir / "tmp")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert files_in(lfs_hub.data_dir / "tmp") == [] and files_in(lfs_hub.data_dir / "lfs-uploads") == []
