@@ -325,3 +325,70 @@ def test_a_body_that_stops_mid_way_gets_408_after_the_idle_timeout(tmp_path: Pat
         reply = read_reply(sock, 10.0)
         sock.close()
         assert reply.startswith(b"HTTP/1.1 408") and time.monotonic() - start < 5
+
+
+def _send_some(sock: socket.socket, data: bytes, seconds: float = 1.0) -> int:
+    """Send as much of ``data`` as the server takes within ``seconds``; returns how much was sent."""
+    sock.settimeout(seconds)
+    sent = 0
+    try:
+        while sent < len(data):
+            sent += sock.send(data[sent : sent + 65536])
+    except (socket.timeout, BrokenPipeError, ConnectionResetError):
+        pass
+    return sent
+
+
+def test_connections_answered_before_their_body_is_read_are_closed_and_free_their_places(tmp_path: Path) -> None:
+    """Anonymous commits announcing 100 MB get 401 after 750 KB; the clients then send nothing and keep their sockets.
+
+    Before, Hypercorn waited forever to queue the rest of the body for an application that had answered:
+    the connections stayed open and counted, and the address got 503 until the server restarted.
+    """
+    limits = ServerLimits(max_connections_per_client=4, idle_timeout=1.0)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        held = []
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", hub.port))
+            head = b"POST /api/models/x/y/commit/main HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n"
+            _send_some(sock, head + b"a" * 750_000)
+            sock.settimeout(5)
+            assert sock.recv(64).startswith(b"HTTP/1.1 401"), "the early answer arrives"
+            held.append(sock)
+        deadline = time.monotonic() + 8
+        while hub.active_connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hub.active_connections == 0, "connections answered early stay open"
+        assert all(closed_within(sock, 1.0) is not None for sock in held), "the server closed each of them"
+        wait_for_whoami(hub, "the address is still locked out", seconds=2.0)
+        for sock in held:
+            sock.close()
+
+
+def test_an_early_answer_to_a_small_body_keeps_the_connection_for_the_next_request(tmp_path: Path) -> None:
+    """Within the drain budget the rest of the body is read and dropped, and the connection serves on."""
+    with LocalHub(tmp_path / "data") as hub:
+        conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10)
+        conn.request("POST", "/api/models/x/y/commit/main", body=b"a" * 300_000)  # anonymous: 401
+        response = conn.getresponse()
+        assert response.status == 401 and b"token" in response.read().lower()
+        conn.request("GET", "/api/whoami-v2", headers={"Authorization": f"Bearer {hub.token}"})
+        assert conn.getresponse().status == 200, "the same connection answers the next request"
+        conn.close()
+
+
+def test_a_client_that_stops_reading_its_download_is_dropped_after_the_idle_timeout(tmp_path: Path) -> None:
+    limits = ServerLimits(idle_timeout=1.0)
+    with LocalHub(tmp_path / "data", fsync=False, server_limits=limits) as hub:
+        create_repo(hub, "big")
+        assert _streamed_commit(hub, "big", "weights.bin", 24 << 20)[0] == 200
+        sock = socket.create_connection(("127.0.0.1", hub.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(b"GET /learner/big/resolve/main/weights.bin HTTP/1.1\r\nHost: x\r\n"
+                     + b"Authorization: Bearer " + hub.token.encode() + b"\r\n\r\n")
+        deadline = time.monotonic() + 8  # the client reads nothing: the server's buffers fill, then it waits
+        while hub.active_connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hub.active_connections == 0, "a client that reads nothing holds its connection"
+        sock.close()
+        wait_for_whoami(hub, "the server answers others")

@@ -27,6 +27,7 @@ import resource
 import secrets
 import socket
 import threading
+import time
 from collections import Counter
 from http import HTTPStatus
 from pathlib import Path
@@ -38,7 +39,10 @@ import hypercorn.protocol
 from hypercorn.asyncio.tcp_server import TCPServer
 from hypercorn.asyncio.worker_context import WorkerContext
 from hypercorn.config import Config
+from hypercorn.events import Closed, RawData
+from hypercorn.protocol.events import Body, EndBody, StreamClosed
 from hypercorn.protocol.h11 import H11Protocol
+from hypercorn.protocol.http_stream import ASGIHTTPState, HTTPStream
 from hypercorn.utils import wrap_app
 
 from .accounts import Accounts, AccountsError
@@ -97,8 +101,91 @@ class _H11WithReasons(H11Protocol):
         await super()._send_h11_event(event)  # type: ignore[arg-type]
 
 
-# Hypercorn's connection wrapper picks its HTTP/1.1 protocol by this module-level name.
+#: After an answer sent before the request body was read (401, 404, 413, 503...), how much more of the
+#: body the server reads and drops so that a client still sending can read the answer, and for how long;
+#: then the connection closes (or serves the next request, when the body ended within the budget).
+DRAIN_BYTES = 4 << 20
+DRAIN_SECONDS = 2.0
+
+
+class _HTTPStream(HTTPStream):
+    """Hypercorn's HTTP request stream, never stuck behind a request body the application left unread.
+
+    Hypercorn 0.18 queues each piece of a request body for the application, at most
+    ``max_app_queue_size`` (10) pieces. When the application answers without reading the body (a 401
+    before a large upload), the queue stays full: the connection's reader waits forever to add the
+    next piece, and the end of the stream waits forever to queue ``http.disconnect``, so the
+    connection is never closed and no timeout applies (each such client held one of its address's
+    connections until the server restarted). Here the rest of the body is dropped once the answer
+    is complete, within :data:`DRAIN_BYTES` and :data:`DRAIN_SECONDS`, and ``http.disconnect``
+    never waits.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._body_ended = asyncio.Event()  # the request body ended, the client left, or the drain budget is spent
+        self._answered = False  # the answer is complete
+        self._app_gone = False  # the application has the answer out or has returned: it reads no more body
+        self._drained = 0
+
+    def _queue(self) -> asyncio.Queue[object] | None:
+        return getattr(getattr(self, "app_put", None), "__self__", None)
+
+    async def handle(self, event: object) -> None:
+        if isinstance(event, EndBody):
+            self._body_ended.set()
+        if isinstance(event, StreamClosed):
+            self._body_ended.set()
+            if self.closed:
+                return
+            self.closed = True
+            queue = self._queue()
+            if queue is not None:  # the application learns the client left, without waiting for a full queue
+                if queue.full():
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()  # a piece of a body that can no longer complete
+                queue.put_nowait({"type": "http.disconnect"})
+            return
+        if self._app_gone and isinstance(event, (Body, EndBody)):
+            if isinstance(event, Body):  # read and dropped: nobody will read it
+                self._drained += len(event.data)
+                if self._drained > DRAIN_BYTES:
+                    self._body_ended.set()
+            return
+        await super().handle(event)  # type: ignore[arg-type]
+
+    def _stop_feeding(self) -> None:
+        """The application reads no more of the body: drop what is queued (a reader waiting for room goes on)."""
+        self._app_gone = True
+        queue = self._queue()
+        while queue is not None and not queue.empty():
+            queue.get_nowait()
+
+    async def app_send(self, message: object) -> None:
+        if message is None:  # the application returned
+            self._stop_feeding()
+            if self._answered:
+                return  # _close_after_drain ends the stream
+        await super().app_send(message)  # type: ignore[arg-type]
+
+    async def _send_closed(self) -> None:
+        await self.send(EndBody(stream_id=self.stream_id))
+        self.state = ASGIHTTPState.CLOSED
+        await self.config.log.access(self.scope, self.response, time.time() - self.start_time)
+        self._answered = True
+        self._stop_feeding()
+        self.task_group.spawn(self._close_after_drain)
+
+    async def _close_after_drain(self) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._body_ended.wait(), DRAIN_SECONDS)
+        await self.send(StreamClosed(stream_id=self.stream_id))
+
+
+# Hypercorn's connection wrapper picks its HTTP/1.1 protocol by this module-level name, and the
+# protocol its request stream by this one.
 hypercorn.protocol.H11Protocol = _H11WithReasons  # type: ignore[misc]
+hypercorn.protocol.h11.HTTPStream = _HTTPStream  # type: ignore[misc]
 
 
 class _Connection(TCPServer):
@@ -112,6 +199,21 @@ class _Connection(TCPServer):
         await super()._read_data()
         if getattr(self.protocol.protocol, "stream", None) is None:  # no request in progress: nothing more to send
             await self.idle_task.stop()
+
+    async def protocol_send(self, event: object) -> None:
+        """As Hypercorn's, but a client that reads nothing of its answer for ``keep_alive_timeout`` is dropped."""
+        if not isinstance(event, RawData):
+            await super().protocol_send(event)  # type: ignore[arg-type]
+            return
+        async with self.send_lock:
+            try:
+                self.writer.write(event.data)
+                await asyncio.wait_for(self.writer.drain(), self.config.keep_alive_timeout)
+            except (ConnectionError, RuntimeError):
+                await self.protocol.handle(Closed())
+            except asyncio.TimeoutError:
+                self.writer.transport.abort()  # what is still buffered for it goes too
+                await self.protocol.handle(Closed())
 
 
 class _Server:
