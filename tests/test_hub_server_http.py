@@ -6,6 +6,7 @@ import base64
 import hashlib
 import http.client
 import json
+import logging
 import os
 import socket
 import threading
@@ -377,7 +378,8 @@ def test_an_early_answer_to_a_small_body_keeps_the_connection_for_the_next_reque
         conn.close()
 
 
-def test_a_client_that_stops_reading_its_download_is_dropped_after_the_idle_timeout(tmp_path: Path) -> None:
+def test_a_client_that_stops_reading_its_download_is_dropped_after_the_idle_timeout(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="asyncio")
     limits = ServerLimits(idle_timeout=1.0)
     with LocalHub(tmp_path / "data", fsync=False, server_limits=limits) as hub:
         create_repo(hub, "big")
@@ -392,3 +394,45 @@ def test_a_client_that_stops_reading_its_download_is_dropped_after_the_idle_time
         assert hub.active_connections == 0, "a client that reads nothing holds its connection"
         sock.close()
         wait_for_whoami(hub, "the server answers others")
+    assert "socket.send() raised exception" not in caplog.text, "the rest of the answer was written to a closed socket"
+
+
+def _slow_body_from(hub: LocalHub, address: str) -> socket.socket:
+    """An anonymous validate-yaml announcing 1 MB of body, of which one byte is sent, from ``address``."""
+    sock = socket.create_connection(("127.0.0.1", hub.port), source_address=(address, 0))
+    sock.sendall(b"POST /api/validate-yaml HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 1000000\r\n\r\n{")
+    return sock
+
+
+def test_slow_bodies_from_one_address_leave_workers_for_the_others(tmp_path: Path) -> None:
+    """Before, every request took a worker before its body was read: 6 slow ones from one address took all 4."""
+    limits = ServerLimits(max_requests=4, max_requests_per_client=2, queue_timeout=1.0, body_timeout=60.0)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        slow = [_slow_body_from(hub, "127.0.0.2") for _ in range(6)]
+        time.sleep(0.5)  # they reach the server and wait for their bodies (or for a worker)
+        for _ in range(3):
+            conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10, source_address=("127.0.0.3", 0))
+            conn.request("GET", "/api/whoami-v2", headers={"Authorization": f"Bearer {hub.token}"})
+            assert conn.getresponse().status == 200, "another address waits behind one address's slow bodies"
+            conn.close()
+        replies = [read_reply(sock, timeout=3.0) for sock in slow[2:]]  # past their share, they waited for its workers
+        assert all(reply.startswith(b"HTTP/1.1 503") for reply in replies), "past its share, one address waits, then 503"
+        for sock in slow:
+            sock.close()
+        wait_for_whoami(hub, "the server recovers once the slow clients leave")
+
+
+def test_learners_behind_one_address_each_get_their_share(tmp_path: Path) -> None:
+    from course_utils.machinery.hub_server.accounts import Accounts
+
+    limits = ServerLimits(max_requests=4, max_requests_per_client=2, queue_timeout=1.0, body_timeout=60.0)
+    data = tmp_path / "data"
+    data.mkdir()
+    alice = Accounts(data).add_user("alice")
+    with LocalHub(data, server_limits=limits) as hub:
+        slow = [_slow_body_from(hub, "127.0.0.1") for _ in range(4)]  # anonymous: two work, two wait
+        time.sleep(0.5)
+        assert raw_request(hub, "GET", "/api/whoami-v2", token=alice)[0] == 200  # the same address, her own share
+        for sock in slow:
+            sock.close()

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"open connections from one address (default: {defaults.max_connections_per_client})")
     room.add_argument("--max-requests", type=int, default=defaults.max_requests,
                       help=f"requests handled at once (default: {defaults.max_requests})")
+    room.add_argument("--max-requests-per-client", type=int, default=defaults.max_requests_per_client,
+                      help="requests handled at once for one address and account "
+                           f"(default: {defaults.max_requests_per_client})")
     room.add_argument("--queue-timeout", type=float, default=defaults.queue_timeout,
                       help=f"seconds a request waits for a free worker before 503 (default: {defaults.queue_timeout:g})")
     room.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout,
@@ -125,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         limits = ServerLimits(
             max_connections=args.max_connections, max_connections_per_client=args.max_connections_per_client,
-            max_requests=args.max_requests, queue_timeout=args.queue_timeout, idle_timeout=args.idle_timeout,
+            max_requests=args.max_requests, max_requests_per_client=args.max_requests_per_client,
+            queue_timeout=args.queue_timeout, idle_timeout=args.idle_timeout,
             body_timeout=args.body_timeout,
         )
         hub = LocalHub(

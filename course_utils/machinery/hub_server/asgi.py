@@ -3,9 +3,12 @@
 :class:`HubApp` stays synchronous (it reads bodies and files with ordinary blocking calls), so
 each request runs in one of a fixed number of worker threads. This module bridges the two:
 
-- **Concurrency.** At most ``max_requests`` requests are handled at once; one more waits up to
-  ``queue_timeout`` seconds for a free worker (a room's burst of downloads), then is answered 503
-  with ``Retry-After`` (nothing of its body is read).
+- **Concurrency.** At most ``max_requests`` requests are handled at once, and at most
+  ``max_requests_per_client`` of them for one client (an address, and the account of its token:
+  learners behind one address each get their share); one more waits up to ``queue_timeout``
+  seconds for a free worker (a room's burst of downloads), then is answered 503 with
+  ``Retry-After`` (nothing of its body is read). A client's requests past its share wait for its
+  own workers, not in the room's queue: one address sending slow bodies cannot take every worker.
 - **Request bodies** are streamed from the connection to the worker as it reads them (never
   held whole: the app writes file contents to disk as they arrive). The body has a deadline
   that a slow client cannot push back: ``body_timeout`` seconds plus one second per
@@ -63,7 +66,8 @@ class ServerLimits:
     """How much one server takes on: connections, requests in flight, and how long a client may take.
 
     ``max_connections`` open connections in all and ``max_connections_per_client`` from one
-    address (more are answered 503 and closed); ``max_requests`` handled at once (more wait up to
+    address (more are answered 503 and closed); ``max_requests`` handled at once, at most
+    ``max_requests_per_client`` for one client (its address and account; more wait up to
     ``queue_timeout`` seconds for a free worker, then get 503);
     ``idle_timeout`` seconds for a connection to send a complete request head (and between
     requests); ``body_timeout`` seconds plus one per ``min_upload_rate`` bytes received for a
@@ -75,6 +79,7 @@ class ServerLimits:
     max_connections: int = 512
     max_connections_per_client: int = 128
     max_requests: int = 32
+    max_requests_per_client: int = 8
     queue_timeout: float = 10.0
     idle_timeout: float = 10.0
     body_timeout: float = 30.0
@@ -82,7 +87,8 @@ class ServerLimits:
     retry_after: int = 5
 
     def __post_init__(self) -> None:
-        for name in ("max_connections", "max_connections_per_client", "max_requests", "min_upload_rate", "retry_after"):
+        for name in ("max_connections", "max_connections_per_client", "max_requests", "max_requests_per_client",
+                     "min_upload_rate", "retry_after"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
         for name in ("idle_timeout", "body_timeout", "queue_timeout"):
@@ -168,6 +174,58 @@ class _ReceiveStream:
         raise NotImplementedError("an ASGI body is read by size")
 
 
+class FairSlots:
+    """At most ``total`` requests at once, and at most ``per_client`` of them for one client key.
+
+    A request waits first for a place among its own client's, then for one of the room's: a client
+    past its share waits behind its own requests, never ahead of other clients'.
+
+    Used by the local Hub of notebooks/03_hub.ipynb (through :class:`HubEndpoint`), and the tests.
+    """
+
+    def __init__(self, total: int, per_client: int) -> None:
+        self._room = asyncio.Semaphore(total)
+        self._per_client = per_client
+        self._clients: dict[str, tuple[asyncio.Semaphore, int]] = {}  # key: its semaphore, requests holding or waiting
+
+    async def acquire(self, client: str, timeout: float) -> bool:
+        """Take a slot for ``client`` within ``timeout`` seconds; False when none came (nothing is held then)."""
+        own, users = self._clients.get(client, (asyncio.Semaphore(self._per_client), 0))
+        self._clients[client] = (own, users + 1)
+        try:
+            async with asyncio.timeout(timeout):
+                await own.acquire()
+                try:
+                    await self._room.acquire()
+                except BaseException:
+                    own.release()
+                    raise
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            self._leave(client)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return False
+        return True
+
+    def release(self, client: str) -> None:
+        """Give back the slot ``client`` took."""
+        self._room.release()
+        self._clients[client][0].release()
+        self._leave(client)
+
+    def _leave(self, client: str) -> None:
+        own, users = self._clients[client]
+        if users <= 1:
+            del self._clients[client]
+        else:
+            self._clients[client] = (own, users - 1)
+
+    @property
+    def clients(self) -> int:
+        """How many clients hold or wait for a slot (their bookkeeping is dropped when they have none)."""
+        return len(self._clients)
+
+
 class HubEndpoint:
     """The ASGI endpoint behind the one route: limits, the worker threads, and the answer.
 
@@ -189,21 +247,33 @@ class HubEndpoint:
         self.executor = executor
         self._endpoint = endpoint
         self.refused = 0
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: FairSlots | None = None
+
+    def _client(self, scope: Scope) -> str:
+        """Whose share a request takes: its address, and the account its token names (a bad token: none)."""
+        address = str((scope.get("client") or ("?",))[0])
+        authorization = Headers(scope=scope).get("authorization")
+        if authorization:
+            try:
+                identity = self.app.auth.identify(authorization)
+            except HubError:  # answered when handled; until then it counts as anonymous
+                identity = None
+            if identity is not None:
+                return f"{address} {identity.name}"
+        return address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._slots is None:  # made in the server's event loop
-            self._slots = asyncio.Semaphore(self.limits.max_requests)
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.limits.queue_timeout)
-        except asyncio.TimeoutError:
+            self._slots = FairSlots(self.limits.max_requests, self.limits.max_requests_per_client)
+        client = self._client(scope)
+        if not await self._slots.acquire(client, self.limits.queue_timeout):
             self.refused += 1
             await self._send(send, scope, overload_response(self.limits, "The hub is busy: too many requests at once. Try again in a few seconds."))
             return
         try:
             answer = await self._answer(scope, receive)
         finally:
-            self._slots.release()  # the answer is ready: sending it needs no worker
+            self._slots.release(client)  # the answer is ready: sending it needs no worker
         if answer is None:  # the client went away
             return
         response, close, target = answer

@@ -162,6 +162,8 @@ class _HTTPStream(HTTPStream):
             queue.get_nowait()
 
     async def app_send(self, message: object) -> None:
+        if message is not None and self.closed:
+            return  # the client is gone (or was dropped): the rest of the answer goes nowhere
         if message is None:  # the application returned
             self._stop_feeding()
             if self._answered:
