@@ -235,6 +235,12 @@ class StagedBlob:
     tmp_path: Path
 
 
+#: How many file-table entries one expanded listing (``tree`` or ``paths-info`` with ``expand``) may
+#: compare to find each path's last commit: at most about a quarter of a second of CPU (measured: 300
+#: files, 1,200 commits), whatever the history's length or the number of paths asked.
+LAST_COMMIT_BUDGET = 100_000
+
+
 class _ReadWriteLock:
     """Many readers or one writer, between the threads of one process (commits read, the collector writes)."""
 
@@ -1376,36 +1382,38 @@ class Storage:
             out.append(self.read_commit(key, out[-1].parent))
         return out
 
-    def last_commits(self, key: RepoKey, commit: Commit, paths: Sequence[str], limit: int = 1000) -> dict[str, Commit]:
-        """For each path (file or folder), the newest commit up to ``commit`` that changed it.
+    def last_commits(
+        self, key: RepoKey, commit: Commit, paths: Sequence[str], budget: int = LAST_COMMIT_BUDGET
+    ) -> dict[str, Commit]:
+        """For each path (file or folder) of ``commit``, the newest commit up to ``commit`` that changed it.
 
-        Walks at most ``limit`` commits; paths unchanged that far back get the oldest commit seen.
+        Walks the history back one commit at a time, comparing two file tables per step; the work is
+        the number of table entries compared, at most ``budget`` whatever the history's length or the
+        number of paths asked. Paths whose last change lies further back than the budget reaches, and
+        paths the commit does not have, are left out (the caller then sends no ``lastCommit``).
 
         Used by the local Hub of notebooks/03_hub.ipynb, and the tests.
         """
-        def state(c: Commit, path: str) -> Any:
-            if path in c.files:
-                return c.files[path].oid
-            prefix = path + "/"
-            return tuple(sorted((p, e.oid) for p, e in c.files.items() if p.startswith(prefix)))
-
+        dirs = commit.directories()
+        pending = {path for path in paths if path in commit.files or path in dirs}
         found: dict[str, Commit] = {}
-        pending = list(dict.fromkeys(paths))
-        current = commit
-        steps = 0
+        current, work = commit, 0
         while pending:
-            if current.parent is None or steps >= limit:
-                for path in pending:
-                    found[path] = current
+            if current.parent is None:  # the first commit added whatever is still pending
+                found.update(dict.fromkeys(pending, current))
                 break
             parent = self.read_commit(key, current.parent)
-            still: list[str] = []
-            for path in pending:
-                if state(current, path) != state(parent, path):
-                    found[path] = current
-                else:
-                    still.append(path)
-            pending = still
+            work += len(current.files) + len(parent.files)
+            if work > budget:
+                break
+            changed = {p for p, e in current.files.items() if (was := parent.files.get(p)) is None or was.oid != e.oid}
+            changed.update(p for p in parent.files if p not in current.files)
+            touched = set(changed)
+            for path in changed:  # a folder changed when anything under it did
+                parts = path.split("/")[:-1]
+                touched.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+            for path in pending & touched:
+                found[path] = current
+            pending -= touched
             current = parent
-            steps += 1
         return found
