@@ -13,9 +13,21 @@ uploads a model folder of ``--mb`` MB and downloads three other learners' reposi
 operations, their p50 / p95 latency, and the server's peak memory (``VmHWM``) after the room and
 after the large uploads.
 
+The room runs once per scenario of ``--scenarios`` (the learners and their operations are the same;
+what the other machine of the room does differs):
+
+- ``idle``: the ``--idle`` connections above (and then the large uploads);
+- ``early-answer``: 128 connections from each of four addresses, each an anonymous commit that
+  announces 100 MB, sends about 750 KB, gets its 401 and then sends nothing, its socket kept open
+  (before, each held its place until the server restarted: the room got 503);
+- ``slow-body``: 300 connections from one address, each ``POST /api/validate-yaml`` announcing
+  1 MB and sending one byte every 5 s, reopened as soon as they close (before, they took every
+  worker).
+
 Each server of ``--servers`` runs the same script: ``current`` is this checkout, ``baseline`` the
 package at ``--baseline-rev`` (taken with ``git archive``; by default the last commit with the
-standard library's ``http.server`` layer). Prints the figures and writes them to
+standard library's ``http.server`` layer; ``4ddcafa`` is the server before the early-answer and
+slow-body fixes). Prints the figures and writes them to
 ``benchmarks/results/classroom.json``.
 """
 
@@ -91,11 +103,31 @@ def wait_until_accepted(pid: int, count: int, seconds: float = 30.0) -> int:
     return held
 
 
-class IdleHolder(threading.Thread):
-    """Keeps ``count`` connections open from ``source`` without sending anything, reopening closed ones every second."""
+#: What each scenario's connections send when they open (``{port}`` filled in), whether they are
+#: reopened when the server closes them, and the seconds between the bytes they trickle afterwards.
+ATTACKS: dict[str, tuple[bytes, bool, float | None]] = {
+    "idle": (b"", True, None),
+    "early-answer": (
+        b"POST /api/models/x/y/commit/main HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n" + b"a" * 750_000,
+        False, None,
+    ),
+    "slow-body": (
+        b"POST /api/validate-yaml HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{",
+        True, 5.0,
+    ),
+}
 
-    def __init__(self, url: str, count: int, source: str, server_pid: int) -> None:
+
+class IdleHolder(threading.Thread):
+    """Keeps ``count`` connections open from ``source``, as ``mode`` of :data:`ATTACKS` says.
+
+    ``idle``: nothing sent, closed ones reopened every second.
+    """
+
+    def __init__(self, url: str, count: int, source: str, server_pid: int, mode: str = "idle") -> None:
         super().__init__(daemon=True)
+        self.opening, self.reopen, self.trickle = ATTACKS[mode]
+        self.last_byte: dict[socket.socket, float] = {}
         self.server_pid = server_pid
         self.server_most_files = 0
         host, port = url.removeprefix("http://").split(":")
@@ -107,27 +139,46 @@ class IdleHolder(threading.Thread):
         self.opened = self.closed_by_server = self.most_open = 0
 
     def _open(self) -> None:
+        if not self.reopen and self.opened >= self.count:
+            return
         while len(self.sockets) < self.count and not self.stop.is_set():
             try:
                 sock = socket.create_connection(self.address, timeout=5, source_address=(self.source, 0))
+                if self.opening:
+                    sock.settimeout(0.5)  # a server that stopped reading takes no more
+                    with contextlib.suppress(socket.timeout, BrokenPipeError, ConnectionResetError):
+                        sock.sendall(self.opening)
             except OSError:
                 return
             sock.setblocking(False)
             self.sockets.append(sock)
+            self.last_byte[sock] = time.monotonic()
             self.opened += 1
 
     def _prune(self) -> None:
         alive = []
+        now = time.monotonic()
         for sock in self.sockets:
             try:
-                sock.recv(65536)  # an answer (a 503) or the end of the stream: the server let go
-                gone = True
+                # an answer (a 503, a 401) is read and the socket kept, until the server ends the stream
+                gone = sock.recv(65536) == b"" and self.opening != b""
+                if not self.opening:
+                    gone = True  # idle: whatever comes (a 503 or the end) means the server let go
             except BlockingIOError:
                 gone = False
             except OSError:
                 gone = True
+            if not gone and self.trickle is not None and now - self.last_byte[sock] >= self.trickle:
+                try:
+                    sock.send(b" ")
+                    self.last_byte[sock] = now
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    gone = True
             if gone:
                 sock.close()
+                self.last_byte.pop(sock, None)
                 self.closed_by_server += 1
             else:
                 alive.append(sock)
@@ -212,18 +263,30 @@ def summary(results: list[tuple[str, bool, float, str]]) -> dict:
     }
 
 
-def run_room(args: argparse.Namespace, package_root: Path, scratch: Path) -> dict:
+def attackers(url: str, scenario: str, idle: int, idle_from: str, server_pid: int) -> list[IdleHolder]:
+    """The other machine of the room, in ``scenario``: one holder per address it uses."""
+    if scenario == "idle":
+        return [IdleHolder(url, idle, idle_from, server_pid)]
+    if scenario == "early-answer":
+        return [IdleHolder(url, 128, f"127.0.0.{2 + i}", server_pid, scenario) for i in range(4)]
+    return [IdleHolder(url, 300, idle_from, server_pid, scenario)]
+
+
+def run_room(args: argparse.Namespace, package_root: Path, scratch: Path, scenario: str = "idle") -> dict:
     names = [f"learner{i:02d}" for i in range(args.learners)]
     accounts = Accounts(scratch / "data")
     tokens = {name: accounts.add_user(name) for name in names}
     server, url = start_server(scratch / "data", args.fd_limit, package_root)
-    holder = IdleHolder(url, args.idle, args.idle_from, server.pid)
+    holders = attackers(url, scenario, args.idle, args.idle_from, server.pid)
     results: list[tuple[str, bool, float, str]] = []
     big_results: list[tuple[str, bool, float, str]] = []
     start = time.monotonic()
     try:
-        holder.start()
-        accepted = wait_until_accepted(server.pid, args.idle, seconds=15)  # the idle connections are in before the room starts
+        for holder in holders:
+            holder.start()
+        asked = sum(holder.count for holder in holders)
+        accepted = wait_until_accepted(server.pid, asked, seconds=15)  # the connections are in before the room starts
+        start = time.monotonic()
         uploaded = threading.Barrier(len(names))
         with ThreadPoolExecutor(max_workers=args.learners) as pool:
             for i, name in enumerate(names):
@@ -232,23 +295,26 @@ def run_room(args: argparse.Namespace, package_root: Path, scratch: Path) -> dic
         elapsed = time.monotonic() - start
         peak_room = peak_memory_mb(server.pid)
         big_start = time.monotonic()
-        if args.big:
+        if args.big and scenario == "idle":
             with ThreadPoolExecutor(max_workers=args.big) as pool:
                 for name in names[: args.big]:
                     pool.submit(big_upload, name, tokens[name], url, args.big_mb, scratch, big_results)
         big_elapsed = time.monotonic() - big_start
         peak_big = peak_memory_mb(server.pid)
     finally:
-        holder.stop.set()
-        holder.join()
+        for holder in holders:
+            holder.stop.set()
+        for holder in holders:
+            holder.join()
         server.terminate()
         server.wait(timeout=30)
     return {
-        "idle_connections_opened": holder.opened,
-        "idle_connections_most_open_at_once": holder.most_open,
-        "idle_connections_closed_or_refused_by_the_server": holder.closed_by_server,
+        "scenario": scenario,
+        "idle_connections_opened": sum(holder.opened for holder in holders),
+        "idle_connections_most_open_at_once": sum(holder.most_open for holder in holders),
+        "idle_connections_closed_or_refused_by_the_server": sum(holder.closed_by_server for holder in holders),
         "server_open_files_taken_by_idle_connections_before_the_room": accepted,
-        "server_most_open_files_seen": holder.server_most_files,
+        "server_most_open_files_seen": max(holder.server_most_files for holder in holders),
         "room_seconds": round(elapsed, 1),
         "room": summary(results),
         "server_peak_memory_mb_after_the_room": round(peak_room, 1),
@@ -256,6 +322,22 @@ def run_room(args: argparse.Namespace, package_root: Path, scratch: Path) -> dic
         "big_uploads": summary(big_results),
         "server_peak_memory_mb_with_big_uploads": round(peak_big, 1),
     }
+
+
+def report(figures: dict, fd_limit: int) -> None:
+    print(f"room: {figures['room']['success_rate']:.1%} of {figures['room']['operations']} operations, "
+          f"{figures['room_seconds']} s; peak {figures['server_peak_memory_mb_after_the_room']} MB", flush=True)
+    for kind, figure in figures["room"]["latency_s"].items():
+        print(f"  {kind}: p50 {figure['p50']} s, p95 {figure['p95']} s, {figure['failed']} failed")
+    if figures["big_uploads"]["operations"]:
+        print(f"big uploads: {figures['big_uploads']['success_rate']:.1%} of {figures['big_uploads']['operations']}, "
+              f"{figures['big_uploads_seconds']} s; peak {figures['server_peak_memory_mb_with_big_uploads']} MB", flush=True)
+    print(f"server: at most {figures['server_most_open_files_seen']} open files of {fd_limit}")
+    print(f"other machine's connections: {figures['idle_connections_opened']} opened, at most "
+          f"{figures['idle_connections_most_open_at_once']} open at once, "
+          f"{figures['idle_connections_closed_or_refused_by_the_server']} closed or refused by the server")
+    for error in figures["room"]["errors"] + figures["big_uploads"]["errors"]:
+        print("  error:", error)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -268,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-mb", type=float, default=300.0, help="size of each large upload")
     parser.add_argument("--fd-limit", type=int, default=1024, help="the server's open-file limit")
     parser.add_argument("--servers", default="current,baseline", help="which servers to run, in order")
+    parser.add_argument("--scenarios", default="idle,early-answer,slow-body", help="which scenarios to run, in order")
     parser.add_argument("--baseline-rev", default="7b02604", help="the commit whose server is the baseline")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "classroom.json")
     args = parser.parse_args(argv)
@@ -277,31 +360,25 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(HF_HUB_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_XET="1", HF_HUB_ETAG_TIMEOUT="20",
                       HF_HUB_DOWNLOAD_TIMEOUT="20")
     servers: dict[str, dict] = {}
+    for scenario in args.scenarios.split(","):
+        if scenario not in ATTACKS:
+            parser.error(f"unknown scenario {scenario!r}: choose from {', '.join(ATTACKS)}")
     for which in args.servers.split(","):
-        with tempfile.TemporaryDirectory(prefix="classroom-") as tmp:
-            scratch = Path(tmp)
-            if which == "current":
-                package_root, label = ROOT, "Hypercorn + Starlette, connection and request caps, streamed bodies"
-            elif which == "baseline":
-                package_root = baseline_package(args.baseline_rev, scratch / "baseline")
-                label = f"http.server (ThreadingHTTPServer), a thread per connection (commit {args.baseline_rev})"
-            else:
-                parser.error(f"unknown server {which!r}: current or baseline")
-            print(f"== {which}: {label}", flush=True)
-            figures = run_room(args, package_root, scratch)
-            servers[which] = {"server": label, **figures}
-            print(f"room: {figures['room']['success_rate']:.1%} of {figures['room']['operations']} operations, "
-                  f"{figures['room_seconds']} s; peak {figures['server_peak_memory_mb_after_the_room']} MB", flush=True)
-            for kind, figure in figures["room"]["latency_s"].items():
-                print(f"  {kind}: p50 {figure['p50']} s, p95 {figure['p95']} s, {figure['failed']} failed")
-            print(f"big uploads: {figures['big_uploads']['success_rate']:.1%} of {figures['big_uploads']['operations']}, "
-                  f"{figures['big_uploads_seconds']} s; peak {figures['server_peak_memory_mb_with_big_uploads']} MB", flush=True)
-            print(f"server: at most {figures['server_most_open_files_seen']} open files of {args.fd_limit}")
-            print(f"idle connections: {figures['idle_connections_opened']} opened, at most "
-                  f"{figures['idle_connections_most_open_at_once']} open at once, "
-                  f"{figures['idle_connections_closed_or_refused_by_the_server']} closed or refused by the server")
-            for error in figures["room"]["errors"] + figures["big_uploads"]["errors"]:
-                print("  error:", error)
+        if which == "current":
+            label = "Hypercorn + Starlette, connection and request caps, streamed bodies"
+        elif which == "baseline":
+            label = f"the server of commit {args.baseline_rev}"
+        else:
+            parser.error(f"unknown server {which!r}: current or baseline")
+        servers[which] = {"server": label, "scenarios": {}}
+        for scenario in args.scenarios.split(","):
+            with tempfile.TemporaryDirectory(prefix="classroom-") as tmp:
+                scratch = Path(tmp)
+                package_root = ROOT if which == "current" else baseline_package(args.baseline_rev, scratch / "baseline")
+                print(f"== {which}: {label}; scenario {scenario}", flush=True)
+                figures = run_room(args, package_root, scratch, scenario)
+            servers[which]["scenarios"][scenario] = figures
+            report(figures, args.fd_limit)
     write_results(args.output, "classroom", {
         "learners": args.learners, "idle_connections_asked": args.idle, "idle_from": args.idle_from,
         "server_fd_limit": args.fd_limit, "model_mb": args.mb, "big_uploads": args.big, "big_upload_mb": args.big_mb,

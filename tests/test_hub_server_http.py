@@ -436,3 +436,32 @@ def test_learners_behind_one_address_each_get_their_share(tmp_path: Path) -> Non
         assert raw_request(hub, "GET", "/api/whoami-v2", token=alice)[0] == 200  # the same address, her own share
         for sock in slow:
             sock.close()
+
+
+def test_a_flood_of_connections_past_the_cap_holds_a_bounded_number_of_open_files(tmp_path: Path) -> None:
+    """Each 503 holds its connection's file for up to 3 s; before, 150 new connections a second held 150 of them."""
+    from course_utils.machinery.hub_server.server import REFUSING_AT_ONCE
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    limits = ServerLimits(max_connections=2, idle_timeout=30.0)
+    with LocalHub(tmp_path / "data", server_limits=limits) as hub:
+        held = hold_connections(hub, 2)
+        before = open_files()
+        flood = [socket.create_connection(("127.0.0.1", hub.port)) for _ in range(150)]
+        time.sleep(0.3)  # accepted and being refused (the client sends nothing, reads nothing)
+        server_side = open_files() - before - len(flood)
+        assert server_side <= REFUSING_AT_ONCE + 4, f"the refusals hold {server_side} open files"
+        assert hub.refused >= 100
+        for sock in flood + held:
+            sock.close()
+        deadline = time.monotonic() + 5
+        while True:  # right after the flood, a new connection may still be closed at once: retried, as clients do
+            try:
+                if raw_request(hub, "GET", "/api/whoami-v2", token=hub.token)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the server did not recover after the flood"
+            time.sleep(0.1)

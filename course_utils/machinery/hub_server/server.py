@@ -106,6 +106,12 @@ class _H11WithReasons(H11Protocol):
 #: then the connection closes (or serves the next request, when the body ended within the budget).
 DRAIN_BYTES = 4 << 20
 DRAIN_SECONDS = 2.0
+#: Connections answered 503 at once (each holds an open file while its answer goes out); past this,
+#: new connections over a cap are closed at once: a client reopening hundreds a second cannot use up
+#: the server's open files (and make its file reads fail) through the refusals themselves.
+REFUSING_AT_ONCE = 64
+#: The stream reader's limit per connection (it buffers at most twice this before pausing the socket).
+READ_BUFFER = 16 << 10
 
 
 class _HTTPStream(HTTPStream):
@@ -228,6 +234,9 @@ class _Server:
         config = Config()
         config.keep_alive_timeout = limits.idle_timeout
         config.read_timeout = None  # the body deadline is the application's (asgi.py)
+        # pieces of a request body read ahead of the application (64 KiB each): Hypercorn's 10 let 512
+        # connections that announce large bodies hold 0.5 GB before their answers (benchmarks/classroom.py)
+        config.max_app_queue_size = 2
         config.graceful_timeout = 1.0
         config.include_server_header = False
         config.accesslog = None
@@ -238,6 +247,7 @@ class _Server:
         self.connections: dict[asyncio.Task[None], str] = {}
         self.per_client: Counter[str] = Counter()
         self.refused = 0
+        self._refusing = 0  # connections being answered 503 now (each holds an open file for up to 3 s)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self.ready = threading.Event()
@@ -277,7 +287,8 @@ class _Server:
                 if not self.per_client[client]:
                     del self.per_client[client]
 
-        server = await asyncio.start_server(on_connection, sock=self.sock, backlog=128)
+        # the stream reader buffers at most twice its limit before it stops reading the socket (64 KiB by default)
+        server = await asyncio.start_server(on_connection, sock=self.sock, backlog=128, limit=READ_BUFFER)
         self.ready.set()
         try:
             await self._stop.wait()
@@ -295,6 +306,10 @@ class _Server:
 
     async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, message: str) -> None:
         self.refused += 1
+        if self._refusing >= REFUSING_AT_ONCE:  # a flood of new connections: no 503 for these, their files come back at once
+            writer.transport.abort()
+            return
+        self._refusing += 1
         try:
             writer.write(_refusal(self.limits, message))
             await asyncio.wait_for(writer.drain(), 2)
@@ -304,6 +319,7 @@ class _Server:
         except (OSError, asyncio.TimeoutError, RuntimeError):
             pass
         finally:
+            self._refusing -= 1
             writer.close()
 
     def stop(self) -> None:
