@@ -249,3 +249,15 @@ def test_lfs_objects_belong_to_their_repository(lfs_hub: LocalHub) -> None:
     assert status == 400 and "was not uploaded" in reply["error"]
     # within one repository, an object it holds can be named again (a copy needs no upload)
     assert commit_lfs(lfs_hub, "learner/weights", "copy.bin", oid, len(secret))[0] == 200
+
+
+def test_an_upload_link_for_a_deleted_repository_is_refused_when_the_name_is_taken_again(lfs_hub: LocalHub) -> None:
+    data = os.urandom(50_000)
+    stale = upload_link(lfs_hub, "learner/weights", data)
+    assert raw_request(lfs_hub, "DELETE", "/api/repos/delete", {"name": "weights", "type": "model"}, token=lfs_hub.token)[0] == 200
+    assert raw_request(lfs_hub, "POST", "/api/repos/create", {"name": "weights", "type": "model"}, token=lfs_hub.token)[0] == 200
+    status, _, reply = raw_request(lfs_hub, "PUT", stale, data)
+    assert status == 403 and "ask the batch endpoint for a new link" in reply["error"]
+    assert files_in(lfs_hub.data_dir / "lfs-uploads") == []
+    status, _, _ = raw_request(lfs_hub, "PUT", upload_link(lfs_hub, "learner/weights", data), data)  # a fresh link works
+    assert status == 200

@@ -1202,7 +1202,7 @@ class HubApp:
                     f"({human_bytes(self.limits.max_commit_bytes)}; start it with a larger --max-commit-mb)",
                 }
             elif not self.storage.has_object(key, oid, size):
-                expires, signature = self.signer.sign(f"{key.type}/{key.repo_id}", oid, size)
+                expires, signature = self.signer.sign(self._lfs_link_subject(key), oid, size)
                 base = f"{req.base_url}/{URL_PREFIXES[key.type]}{key.repo_id}.git/info/lfs/objects"
                 answer["actions"] = {
                     "upload": {"href": f"{base}/{oid}/{size}?expires={expires}&signature={signature}", "header": {}},
@@ -1214,12 +1214,21 @@ class HubApp:
             headers={"Content-Type": "application/vnd.git-lfs+json"},
         )
 
+    def _lfs_link_subject(self, key: RepoKey) -> str:
+        """What an upload link is signed for: the repository itself (its uid), not just its name, so that a link
+        for a repository deleted and created again under the same name is refused."""
+        try:
+            uid = self.storage.get_repo(key).uid
+        except HubError:  # no such repository: no link matches, and the answer (403) says nothing of what exists
+            uid = ""
+        return f"{key.type}/{key.repo_id}/{uid}"
+
     def _lfs_upload(self, req: Request, key: RepoKey, oid: str, size_text: str, query: dict[str, list[str]]) -> Response:
         if not is_sha256(oid) or not _is_number(size_text):
             raise HubError(404, f"Not found: PUT {req.target.partition('?')[0]}")
         size = int(size_text)
         problem = self.signer.check(
-            f"{key.type}/{key.repo_id}", oid, size, (query.get("expires") or [""])[0], (query.get("signature") or [""])[0]
+            self._lfs_link_subject(key), oid, size, (query.get("expires") or [""])[0], (query.get("signature") or [""])[0]
         )
         if problem is not None:
             raise HubError(403, f"Upload refused: {problem}")
