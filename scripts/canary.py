@@ -48,16 +48,28 @@ def normalize(name: str) -> str:
 
 
 def direct_requirements(text: str) -> list[str]:
-    """The requirements of an ``.in`` file with their version pins lifted (extras and markers kept)."""
+    """The requirements of an ``.in`` file with their version pins lifted (extras and markers kept).
+
+    ``==``, ``>=``, ``~=`` and ``>`` go; upper bounds and exclusions (``<5``, ``!=1.2``) stay: they say
+    which releases the environment is made for (``transformers==4.57.6,<5``: the last with TensorFlow).
+    """
     out = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
             continue
         requirement, _, marker = line.partition(";")
-        name = re.split(r"[<>=!~ ]", requirement.strip(), maxsplit=1)[0]
-        out.append(name + (f"; {marker.strip()}" if marker else ""))
+        requirement = requirement.strip()
+        name = re.split(r"[<>=!~ ]", requirement, maxsplit=1)[0]
+        clauses = [c.strip() for c in requirement[len(name):].split(",") if c.strip()]
+        kept = [c for c in clauses if c.startswith(("<", "!="))]
+        out.append(name + ",".join(kept) + (f"; {marker.strip()}" if marker else ""))
     return out
+
+
+def _release(version: str | None) -> str | None:
+    """A version without its local label (``2.13.0+cpu`` is the lock's ``2.13.0``)."""
+    return version.split("+", 1)[0] if version else version
 
 
 def locked_versions(text: str) -> dict[str, str]:
@@ -80,7 +92,7 @@ class Change:
 
     @property
     def kind(self) -> str:
-        if self.locked == self.resolved:
+        if _release(self.locked) == _release(self.resolved):
             return "same"
         if self.locked is None:
             return "new"
@@ -91,7 +103,7 @@ class Change:
 
 def version_diff(locked: Mapping[str, str], resolved: Mapping[str, str], direct: Iterable[str]) -> list[Change]:
     """Every library of either side, with its locked and resolved versions; direct dependencies first."""
-    direct_names = {normalize(name.split(";")[0].split("[")[0]) for name in direct}
+    direct_names = {normalize(re.split(r"[;\[<>=!~ ,]", name, maxsplit=1)[0]) for name in direct}
     names = sorted(set(locked) | set(resolved), key=lambda n: (n not in direct_names, n))
     return [Change(n, locked.get(n), resolved.get(n), n in direct_names) for n in names]
 
@@ -163,10 +175,10 @@ def build_environment(env: str, venv: Path, pre: bool, python: str = sys.executa
         if unknown:
             raise CanaryError(f"--hold {' '.join(unknown)}: not in requirements/{env}.lock")
         held = {normalize(name) for name in hold}
-        requirements = [r for r in requirements if normalize(r.split(";")[0].split("[")[0]) not in held]
+        requirements = [r for r in requirements if normalize(re.split(r"[;\[<>=!~ ,]", r, maxsplit=1)[0]) not in held]
         requirements += [f"{name}=={locked[name]}" for name in sorted(held)]
     # torch first, as ./course setup does: alone it resolves to the CPU build the index offers
-    torch = [r for r in requirements if normalize(re.split(r"[;=]", r)[0]) == "torch"]
+    torch = [r for r in requirements if normalize(re.split(r"[;\[<>=!~ ,]", r, maxsplit=1)[0]) == "torch"]
     if torch:
         run("install the newest torch from the registry", [*pip, "install", "-q", "-U", *(["--pre"] if pre else []), *torch])
     run("install the newest releases from the registry",

@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -130,7 +131,13 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _stop_on_term(signum: int, frame: object) -> None:
+    """SIGTERM (an interrupted ./course test) ends the run through its clean-up: the local Hub, the scratch folders."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_term)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rehearsal", action="store_true", help="against the seeded local Hub, sizes capped")
     parser.add_argument("--env", nargs="+", choices=ENVIRONMENTS, default=list(ENVIRONMENTS))

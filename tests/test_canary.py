@@ -74,13 +74,17 @@ def test_the_version_diff_names_upgrades_and_libraries_with_no_newer_release() -
     assert changes["transformers"].kind == "changed" and changes["transformers"].direct
     assert changes["numpy"].kind == "same" and changes["numpy"].direct, "no newer release: unchanged, not an upgrade"
     assert changes["old-helper"].kind == "gone" and changes["new-helper"].kind == "new"
+    cpu = canary.version_diff({"torch": "2.13.0"}, {"torch": "2.13.0+cpu"}, ["torch"])[0]
+    assert cpu.kind == "same", "the CPU build's local label is not an upgrade"
     assert not changes["new-helper"].direct
     assert [c.name for c in canary.version_diff(locked, resolved, ["transformers", "numpy"])][:2] == ["numpy", "transformers"]
 
 
 def test_pins_are_lifted_and_lock_lines_read() -> None:
-    text = "# a comment\ntorch==2.13.0\nmatplotlib\nstarlette==1.10.0  # the HTTP layer\nfoo[bar]>=1; sys_platform == 'linux'\n-r other.txt\n"
-    assert canary.direct_requirements(text) == ["torch", "matplotlib", "starlette", "foo[bar]; sys_platform == 'linux'"]
+    text = ("# a comment\ntorch==2.13.0\nmatplotlib\nstarlette==1.10.0  # the HTTP layer\nfoo[bar]>=1; sys_platform == 'linux'\n"
+            "-r other.txt\ntransformers==4.57.6,<5\nbaz>=1,!=1.2\n")
+    assert canary.direct_requirements(text) == ["torch", "matplotlib", "starlette", "foo[bar]; sys_platform == 'linux'",
+                                                "transformers<5", "baz!=1.2"], "upper bounds and exclusions stay"
     assert canary.locked_versions("Torch==2.13.0\nhuggingface_hub==2.4.0\n# x\n") == {"torch": "2.13.0", "huggingface-hub": "2.4.0"}
     in_file = canary.direct_requirements((ROOT / "requirements" / "main.in").read_text())
     assert "transformers" in in_file and not any("==" in line for line in in_file)

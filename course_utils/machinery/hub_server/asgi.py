@@ -225,6 +225,10 @@ class FairSlots:
         """How many clients hold or wait for a slot (their bookkeeping is dropped when they have none)."""
         return len(self._clients)
 
+    def requests(self, client: str) -> int:
+        """How many requests of ``client`` hold or wait for a slot."""
+        return self._clients.get(client, (None, 0))[1]
+
 
 class HubEndpoint:
     """The ASGI endpoint behind the one route: limits, the worker threads, and the answer.
@@ -248,6 +252,11 @@ class HubEndpoint:
         self._endpoint = endpoint
         self.refused = 0
         self._slots: FairSlots | None = None
+
+    @property
+    def slots(self) -> FairSlots | None:
+        """The worker slots, once the first request made them (in the server's event loop)."""
+        return self._slots
 
     def _client(self, scope: Scope) -> str:
         """Whose share a request takes: its address, and the account its token names (a bad token: none)."""
@@ -277,7 +286,10 @@ class HubEndpoint:
         if answer is None:  # the client went away
             return
         response, close, target = answer
-        await self._send(send, scope, response, close=close)
+        try:
+            await self._send(send, scope, response, close=close)
+        except ConnectionResetError:  # the client left (or was dropped) mid-answer: stop reading the file for it
+            return
         if self.verbose:  # one line per request, as ``--verbose`` promises
             client = (scope.get("client") or ("?", 0))[0]
             version = scope.get("http_version", "1.1")

@@ -26,6 +26,7 @@ import os
 import resource
 import secrets
 import socket
+import struct
 import threading
 import time
 from collections import Counter
@@ -44,6 +45,12 @@ from hypercorn.protocol.events import Body, EndBody, StreamClosed
 from hypercorn.protocol.h11 import H11Protocol
 from hypercorn.protocol.http_stream import ASGIHTTPState, HTTPStream
 from hypercorn.utils import wrap_app
+
+try:  # the socket's unsent bytes (Linux, macOS); elsewhere asyncio's buffer alone
+    import fcntl
+    import termios
+except ImportError:  # pragma: no cover
+    fcntl = termios = None  # type: ignore[assignment]
 
 from .accounts import Accounts, AccountsError
 from .app import HubApp, Limits
@@ -106,6 +113,14 @@ class _H11WithReasons(H11Protocol):
 #: then the connection closes (or serves the next request, when the body ended within the budget).
 DRAIN_BYTES = 4 << 20
 DRAIN_SECONDS = 2.0
+#: Seconds a closing connection may take to hand its last bytes to the client before it is dropped.
+CLOSE_SECONDS = 5.0
+
+
+class ClientGone(ConnectionResetError):
+    """Raised to the application that sends more of an answer after its client left (as ASGI servers do)."""
+
+
 #: Connections answered 503 at once (each holds an open file while its answer goes out); past this,
 #: new connections over a cap are closed at once: a client reopening hundreds a second cannot use up
 #: the server's open files (and make its file reads fail) through the refusals themselves.
@@ -147,9 +162,9 @@ class _HTTPStream(HTTPStream):
             self.closed = True
             queue = self._queue()
             if queue is not None:  # the application learns the client left, without waiting for a full queue
-                if queue.full():
-                    with contextlib.suppress(asyncio.QueueEmpty):
-                        queue.get_nowait()  # a piece of a body that can no longer complete
+                if queue.full():  # what is queued goes: a body that can no longer complete (never one cut in the middle)
+                    while not queue.empty():
+                        queue.get_nowait()
                 queue.put_nowait({"type": "http.disconnect"})
             return
         if self._app_gone and isinstance(event, (Body, EndBody)):
@@ -168,8 +183,8 @@ class _HTTPStream(HTTPStream):
             queue.get_nowait()
 
     async def app_send(self, message: object) -> None:
-        if message is not None and self.closed:
-            return  # the client is gone (or was dropped): the rest of the answer goes nowhere
+        if message is not None and self.closed:  # the client is gone (or was dropped)
+            raise ClientGone("the client is gone: the rest of the answer goes nowhere")
         if message is None:  # the application returned
             self._stop_feeding()
             if self._answered:
@@ -187,7 +202,8 @@ class _HTTPStream(HTTPStream):
     async def _close_after_drain(self) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._body_ended.wait(), DRAIN_SECONDS)
-        await self.send(StreamClosed(stream_id=self.stream_id))
+        if not self.closed:  # (a client that left is already closed: no next request to wait for)
+            await self.send(StreamClosed(stream_id=self.stream_id))
 
 
 # Hypercorn's connection wrapper picks its HTTP/1.1 protocol by this module-level name, and the
@@ -209,19 +225,64 @@ class _Connection(TCPServer):
             await self.idle_task.stop()
 
     async def protocol_send(self, event: object) -> None:
-        """As Hypercorn's, but a client that reads nothing of its answer for ``keep_alive_timeout`` is dropped."""
+        """As Hypercorn's, but a client that takes nothing of its answer for ``keep_alive_timeout`` is dropped.
+
+        A slow reader is kept: what counts is that the bytes waiting for it go down now and then.
+        """
         if not isinstance(event, RawData):
             await super().protocol_send(event)  # type: ignore[arg-type]
             return
         async with self.send_lock:
             try:
                 self.writer.write(event.data)
-                await asyncio.wait_for(self.writer.drain(), self.config.keep_alive_timeout)
+                if not await self._drained():
+                    self.writer.transport.abort()  # what is still buffered for it goes too
+                    await self.protocol.handle(Closed())
             except (ConnectionError, RuntimeError):
                 await self.protocol.handle(Closed())
+
+    async def _drained(self) -> bool:
+        """Wait until the send buffer drains; False once nothing of it has reached the client for ``keep_alive_timeout``."""
+        patience = self.config.keep_alive_timeout
+        left, since = self._unsent(), time.monotonic()
+        while True:
+            try:
+                await asyncio.wait_for(self.writer.drain(), min(1.0, patience / 4))
+                return True
             except asyncio.TimeoutError:
-                self.writer.transport.abort()  # what is still buffered for it goes too
-                await self.protocol.handle(Closed())
+                now = self._unsent()
+                if now < left:
+                    left, since = now, time.monotonic()
+                elif time.monotonic() - since >= patience:
+                    return False
+
+    def _unsent(self) -> int:
+        """Bytes of the answer not yet taken by the client: asyncio's buffer, plus the socket's on Linux.
+
+        The socket's own buffer (megabytes on loopback) drains as the client reads, while asyncio's
+        waits for room in it: counting both sees a slow reader's progress.
+        """
+        transport = self.writer.transport
+        unsent = transport.get_write_buffer_size()
+        sock = transport.get_extra_info("socket")
+        if sock is not None and fcntl is not None and hasattr(termios, "TIOCOUTQ"):
+            with contextlib.suppress(OSError, ValueError):
+                unsent += struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+        return unsent
+
+    async def _close(self) -> None:
+        """As Hypercorn's, but a socket whose last bytes a client never takes is dropped after a few seconds."""
+        with contextlib.suppress(NotImplementedError, OSError, RuntimeError):
+            self.writer.write_eof()
+        try:
+            self.writer.close()
+            await asyncio.wait_for(self.writer.wait_closed(), CLOSE_SECONDS)
+        except asyncio.TimeoutError:
+            self.writer.transport.abort()
+        except (BrokenPipeError, ConnectionAbortedError, ConnectionResetError, RuntimeError, asyncio.CancelledError):
+            pass  # already closed
+        finally:
+            await self.idle_task.stop()
 
 
 class _Server:

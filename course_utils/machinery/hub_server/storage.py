@@ -1404,7 +1404,7 @@ class Storage:
                 break
             parent = self.read_commit(key, current.parent)
             work += len(current.files) + len(parent.files)
-            if work > budget:
+            if work > budget and current is not commit:  # the first step always: a huge repository still gets its last changes
                 break
             changed = {p for p, e in current.files.items() if (was := parent.files.get(p)) is None or was.oid != e.oid}
             changed.update(p for p in parent.files if p not in current.files)
