@@ -101,10 +101,16 @@ class Change:
         return "changed"
 
 
-def version_diff(locked: Mapping[str, str], resolved: Mapping[str, str], direct: Iterable[str]) -> list[Change]:
-    """Every library of either side, with its locked and resolved versions; direct dependencies first."""
+#: Installed beside the locked libraries, not from the lock: not a change.
+NOT_LOCKED = {"pip", "setuptools", "wheel", "course-utils"}
+
+
+def version_diff(locked: Mapping[str, str], resolved: Mapping[str, str], direct: Iterable[str],
+                 ignore: Iterable[str] = ()) -> list[Change]:
+    """Every library of either side (but ``ignore``), with its locked and resolved versions; direct dependencies first."""
     direct_names = {normalize(re.split(r"[;\[<>=!~ ,]", name, maxsplit=1)[0]) for name in direct}
-    names = sorted(set(locked) | set(resolved), key=lambda n: (n not in direct_names, n))
+    skip = {normalize(name) for name in ignore}
+    names = sorted((set(locked) | set(resolved)) - skip, key=lambda n: (n not in direct_names, n))
     return [Change(n, locked.get(n), resolved.get(n), n in direct_names) for n in names]
 
 
@@ -306,7 +312,8 @@ def canary(env: str, pre: bool, only: Sequence[str], skip_tests: bool, python: s
     resolved = build_environment(env, venv, pre, python, hold=hold)
     locked = locked_versions((ROOT / "requirements" / f"{env}.lock").read_text(encoding="utf-8"))
     direct = direct_requirements((ROOT / "requirements" / f"{env}.in").read_text(encoding="utf-8"))
-    changes = version_diff(locked, resolved, direct)
+    weights = locked_versions((ROOT / "requirements" / "weights.txt").read_text(encoding="utf-8"))
+    changes = version_diff(locked, resolved, direct, ignore=NOT_LOCKED | set(weights))
     upgraded = {c.name: (c.locked, c.resolved) for c in changes if c.kind == "changed" and c.direct}
     for change in changes:
         if change.direct:

