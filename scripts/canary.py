@@ -385,7 +385,7 @@ def upgrade_pins(env: str) -> list[str]:
     in_file = ROOT / "requirements" / f"{env}.in"
     moves, lines = [], []
     for line in in_file.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)(.*)$", line)
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#,]+)(.*)$", line)  # an upper bound after it stays
         if match and resolved.get(normalize(match[1]), match[2]) != match[2]:
             new = resolved[normalize(match[1])]
             moves.append(f"{match[1]} {match[2]} -> {new}")

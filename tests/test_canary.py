@@ -152,7 +152,7 @@ def test_lock_upgrade_moves_the_pins_only_after_a_green_canary(tmp_path: Path, m
     monkeypatch.setattr(canary, "ROOT", tmp_path)
     (tmp_path / "requirements").mkdir()
     in_file = tmp_path / "requirements" / "main.in"
-    in_file.write_text("# direct\ntorch==2.13.0\ntransformers==5.24.0  # the talks' library\nmatplotlib\nnumpy==2.4.6\n")
+    in_file.write_text("# direct\ntorch==2.13.0\ntransformers==5.24.0,<6  # the talks' library\nmatplotlib\nnumpy==2.4.6\n")
     with pytest.raises(canary.CanaryError, match="run ./course canary main first"):
         canary.upgrade_pins("main")
     report = tmp_path / "build" / "canary" / "main" / "report.json"
@@ -162,10 +162,10 @@ def test_lock_upgrade_moves_the_pins_only_after_a_green_canary(tmp_path: Path, m
     report.write_text(json.dumps({"green": False, "libraries": libraries}))
     with pytest.raises(canary.CanaryError, match="was not green"):
         canary.upgrade_pins("main")
-    assert "transformers==5.24.0" in in_file.read_text(), "a red canary moves nothing"
+    assert "transformers==5.24.0,<6" in in_file.read_text(), "a red canary moves nothing"
     report.write_text(json.dumps({"green": True, "libraries": libraries}))
     assert canary.upgrade_pins("main") == ["torch 2.13.0 -> 2.14.1", "transformers 5.24.0 -> 5.25.0"]
-    assert in_file.read_text() == "# direct\ntorch==2.14.1\ntransformers==5.25.0  # the talks' library\nmatplotlib\nnumpy==2.4.6\n"
+    assert in_file.read_text() == "# direct\ntorch==2.14.1\ntransformers==5.25.0,<6  # the talks' library\nmatplotlib\nnumpy==2.4.6\n"
 
 
 def test_held_libraries_keep_their_locked_versions(tmp_path: Path) -> None:

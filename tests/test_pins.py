@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILES = {"main": "environment.yml", "keras": "environment-keras.yml"}
-PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)")
+PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#,]+)")  # the version of "name==1.2" (also "name==1.2,<2")
 
 
 def canonical(name: str) -> str:
