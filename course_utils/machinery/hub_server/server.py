@@ -163,8 +163,7 @@ class _HTTPStream(HTTPStream):
             queue = self._queue()
             if queue is not None:  # the application learns the client left, without waiting for a full queue
                 if queue.full():  # what is queued goes: a body that can no longer complete (never one cut in the middle)
-                    while not queue.empty():
-                        queue.get_nowait()
+                    self._drop_queued()
                 queue.put_nowait({"type": "http.disconnect"})
             return
         if self._app_gone and isinstance(event, (Body, EndBody)):
@@ -175,12 +174,16 @@ class _HTTPStream(HTTPStream):
             return
         await super().handle(event)  # type: ignore[arg-type]
 
-    def _stop_feeding(self) -> None:
-        """The application reads no more of the body: drop what is queued (a reader waiting for room goes on)."""
-        self._app_gone = True
+    def _drop_queued(self) -> None:
+        """Empty the application's queue (a reader waiting for room in it goes on)."""
         queue = self._queue()
         while queue is not None and not queue.empty():
             queue.get_nowait()
+
+    def _stop_feeding(self) -> None:
+        """The application reads no more of the body: drop what is queued."""
+        self._app_gone = True
+        self._drop_queued()
 
     async def app_send(self, message: object) -> None:
         if message is not None and self.closed:  # the client is gone (or was dropped)
