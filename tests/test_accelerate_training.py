@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import textwrap
@@ -122,10 +123,20 @@ def test_bf16_mixed_precision_runs_on_a_cpu_and_accumulation_steps_less_often(ti
     assert logits.dtype == torch.float32  # ...and handed back in fp32 by the prepared model
 
 
+def free_port() -> str:
+    """A port nobody listens on now: each launch gets its own (torch's default 29500 can still be held by the
+    previous launch's connections, or by another run on this machine: EADDRINUSE)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return str(sock.getsockname()[1])
+
+
 def launch(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
+    """Run ``body`` as a script with arguments: its folder, and a free port for ``notebook_launcher``."""
     script = tmp_path / "launch.py"
     script.write_text(TINY + textwrap.dedent(body))
-    return subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    return subprocess.run([sys.executable, str(script), str(tmp_path), free_port()], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
 
 
 def test_two_processes_share_the_batches_and_evaluation_counts_every_example_once(tmp_path: Path) -> None:
@@ -147,7 +158,7 @@ def test_two_processes_share_the_batches_and_evaluation_counts_every_example_onc
             open(f"{folder}/rank_{accelerator.process_index}.json", "w").write(json.dumps(report))
 
         with patch_environment(omp_num_threads=1):
-            notebook_launcher(work, args=(sys.argv[1],), num_processes=2)
+            notebook_launcher(work, args=(sys.argv[1],), num_processes=2, use_port=sys.argv[2])
     """)
     assert done.returncode == 0, done.stderr[-2000:]
     reports = [json.loads((tmp_path / f"rank_{rank}.json").read_text()) for rank in (0, 1)]
@@ -161,6 +172,7 @@ def test_two_processes_share_the_batches_and_evaluation_counts_every_example_onc
 
 def test_a_plain_accelerator_in_launched_cpu_processes_is_caught(tmp_path: Path) -> None:
     done = launch(tmp_path, """
+        import sys
         from accelerate import Accelerator, notebook_launcher
         from accelerate.utils import patch_environment
         from course_utils.accelerate_training import check_data_parallel
@@ -169,7 +181,7 @@ def test_a_plain_accelerator_in_launched_cpu_processes_is_caught(tmp_path: Path)
             check_data_parallel(Accelerator())  # no cpu=True, on a machine without a GPU
 
         with patch_environment(omp_num_threads=1):
-            notebook_launcher(work, num_processes=2)
+            notebook_launcher(work, num_processes=2, use_port=sys.argv[2])
     """)
     assert done.returncode != 0
     assert "launched as one of 2, but its Accelerator sees 1" in done.stdout + done.stderr
