@@ -3,7 +3,8 @@
 Runs in the docs environment (Selenium) with Debian's ``chromium`` and ``chromedriver``. Serves
 ``build/site`` over HTTP on 127.0.0.1, opens each page, and records per page: the browser console's
 errors, every image and whether it loaded with a non-zero size, the number of code cells and of
-outputs; from the landing page, the notebooks its table lists. Saves screenshots of the landing page
+outputs, the code blocks a reader would scroll sideways in a 1300 px wide window; from the landing
+page, the notebooks its table lists. Saves screenshots of the landing page
 and of one notebook page. Writes everything to ``build/site-check/report.json``; the test
 (tests/test_site.py) asserts on it.
 
@@ -40,6 +41,9 @@ return {
     outputs: document.querySelectorAll('div.cell div.cell_output').length,
     table_rows: rows,
     links: Array.from(document.querySelectorAll('a')).map(a => a.href),
+    // code and outputs a reader would have to scroll sideways to read
+    sideways: Array.from(document.querySelectorAll('div.cell pre')).filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+        .map(pre => pre.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 120)),
 };
 """
 
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     browser, driver_path = found
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1600"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1300,1600"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 

@@ -48,4 +48,5 @@ html_last_updated_fmt = None
 html_context = {"default_mode": "light"}  # without it the theme logs "invalid theme mode" on a first visit
 html_show_sourcelink = False
 html_static_path = ["_static"]
+html_css_files = ["course.css"]  # code wraps within the column instead of scrolling sideways
 html_favicon = "_static/favicon.svg"

@@ -168,6 +168,12 @@ def test_notebook_pages_show_code_and_outputs(browser_report: dict) -> None:
         assert seen["code_cells"] >= 5 and seen["outputs"] >= 5, (stem, seen["code_cells"], seen["outputs"])
 
 
+def test_no_code_or_output_scrolls_sideways(browser_report: dict) -> None:
+    # issue 20: in a 1300 px window, long lines (the Colab cell, setup()'s output) scrolled out of sight
+    sideways = {page: seen["sideways"] for page, seen in browser_report["pages"].items() if seen["sideways"]}
+    assert not sideways, f"code a reader must scroll sideways to read (site/_static/course.css wraps it): {sideways}"
+
+
 def test_the_landing_page_lists_every_notebook_with_its_headline(browser_report: dict) -> None:
     rows = browser_report["pages"]["index.html"]["table_rows"]
     assert len(rows) == len(LESSONS)
