@@ -100,6 +100,11 @@ class TestNotebook:
     def test_names_a_course_kernel(self, path: Path) -> None:
         assert load(path)["metadata"]["kernelspec"]["name"] in KERNELS.values()
 
+    def test_every_cell_has_a_unique_id(self, path: Path) -> None:
+        # nbformat 4.5: without ids, nbval's reader warns (MissingIDFieldWarning) and later versions refuse the file
+        ids = [cell.get("id") for cell in load(path)["cells"]]
+        assert None not in ids and len(set(ids)) == len(ids), "give every cell its own id (nbformat.validator.normalize)"
+
     def test_executed_in_order(self, path: Path) -> None:
         counts = [c.get("execution_count") for c in load(path)["cells"] if c["cell_type"] == "code"]
         assert counts == list(range(1, len(counts) + 1)), "rerun with ./course refresh"
