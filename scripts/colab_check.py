@@ -39,7 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import nbformat  # noqa: E402
 from course_utils.machinery.repository import colab_cell_urls  # noqa: E402
+from run_notebooks import cell_seconds  # noqa: E402  (scripts/, this script's folder)
 
 #: What Colab has before a notebook's first cell runs (pinned to requirements/main.lock).
 PREINSTALLED = ("torch", "ipykernel", "nbclient", "nbformat")
@@ -132,9 +134,7 @@ def check(notebook: Path, max_examples: int, work: Path) -> dict:
     done = run([python, "-c", _RUNNER, str(copy), KERNEL], cwd=content, env=env, timeout=3600)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     timings["notebook"] = round(time.perf_counter() - begin, 1)
-    executed = json.loads(copy.read_text())
-    first = next(c for c in executed["cells"] if c["cell_type"] == "code")
-    install_seconds = _seconds(first)
+    install_seconds = cell_seconds(nbformat.read(copy, as_version=4))[0]  # the Colab cell
     # asked from Colab's working folder, as the kernel imported it (the checkout's own copy is elsewhere)
     where = run([python, "-c", "import course_utils, os; print(os.path.realpath(course_utils.__file__))"],
                 cwd=content, env=env).stdout.strip()
@@ -148,23 +148,11 @@ def check(notebook: Path, max_examples: int, work: Path) -> dict:
         "python": run([python, "-c", "import platform; print(platform.python_version())"]).stdout.strip(),
         "max_examples": max_examples,
         "course_utils": where,
-        "colab_cell_seconds": install_seconds,
+        "colab_cell_seconds": None if install_seconds is None else round(install_seconds, 1),
         "seconds": timings,
         "passed": not problems,
         "problems": problems,
     }
-
-
-def _seconds(cell: dict) -> float | None:
-    """A cell's run time from nbclient's timing metadata, when it recorded one."""
-    from datetime import datetime
-
-    timing = cell.get("metadata", {}).get("execution", {})
-    begin, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-    if not (begin and end):
-        return None
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
-    return round((parse(end) - parse(begin)).total_seconds(), 1)
 
 
 def main(argv: list[str] | None = None) -> int:
